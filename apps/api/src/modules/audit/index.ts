@@ -1,0 +1,2 @@
+export { auditRoutes as auditModule } from './audit.routes.js'
+export { auditPolicy } from './audit.policy.js'

@@ -1,0 +1,2 @@
+export { filesRoutes as filesModule } from './files.routes.js'
+export { uploadFile, openFile } from './files.service.js'
