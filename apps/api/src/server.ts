@@ -21,7 +21,9 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   })
 
   await app.listen({ port: config.port, host: config.host })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-  console.log(`  civicgrid is ready at http://${shown}:${config.port}  (database: ${app.platform.database.kind}${config.databaseUrl ? '' : `, data in ${config.dataDir}`})`)
+  console.log(`  civicgrid is ready at http://${shown}:${port}  (database: ${app.platform.database.kind}${config.databaseUrl ? '' : `, data in ${config.dataDir}`})`)
   return app
 }

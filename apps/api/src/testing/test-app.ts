@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../app.js'
 import { loadConfig, type Config } from '../config.js'
 import type { Role } from '../platform/access.js'
@@ -17,6 +17,7 @@ export interface TestApp {
   app: FastifyInstance
   database: Database
   config: Config
+  inject(opts: InjectOptions): Promise<LightMyRequestResponse>
   /** Sign in and return the session cookie header value. */
   login(username: string, password?: string): Promise<string>
   /** Create a user directly (as the system) and return a signed-in cookie for it. */
@@ -46,6 +47,7 @@ export async function createTestApp(opts: { clock?: Clock; env?: Record<string, 
     app,
     database,
     config,
+    inject: (o) => app.inject(o),
     login,
     async userWith(u) {
       const created = await createUser(app.platform, {

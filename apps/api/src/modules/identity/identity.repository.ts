@@ -213,4 +213,8 @@ export const identityRepository = {
   insertDepartment(db: Executor, row: { code: string; name: string; regionCode: string | null }) {
     return db.insertInto('departments').values(row).returningAll().executeTakeFirstOrThrow()
   },
+
+  updateDepartment(db: Executor, id: string, patch: { name?: string; regionCode?: string | null; disabled?: boolean }) {
+    return db.updateTable('departments').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+  },
 }

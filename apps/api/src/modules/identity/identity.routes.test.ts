@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import type { InjectOptions } from 'fastify'
 import { sql } from 'kysely'
 import { ManualClock } from '../../platform/clock.js'
 import { createTestApp, json, TEST_PASSWORD, type TestApp } from '../../testing/test-app.js'
@@ -13,7 +14,7 @@ describe('identity: login, sessions, lockout, tokens, users', () => {
   })
   after(() => t.close())
 
-  const inject = (opts: Parameters<TestApp['app']['inject']>[0]) => t.app.inject(opts as never)
+  const inject = (opts: InjectOptions) => t.inject(opts)
 
   test('login sets an HttpOnly SameSite=Lax session cookie and /me returns the user', async () => {
     await t.userWith({ username: 'alice', roles: ['operator'], regionCodes: ['320102001'] })

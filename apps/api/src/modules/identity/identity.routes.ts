@@ -11,6 +11,7 @@ import {
   MeSchema,
   TokenSchema,
   UnmaskBody,
+  UpdateDepartmentBody,
   UpdateUserBody,
   UserSchema,
 } from './identity.schemas.js'
@@ -115,6 +116,17 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/departments', { schema: { tags: ['users'], response: { 200: Type.Object({ items: Type.Array(DepartmentSchema) }) } } }, async (request) => ({
     items: await identity.listDepartments(p, { caller: requireUser(request) }),
   }))
+
+  app.get('/departments/:id', { schema: { tags: ['users'], params: IdParams, response: { 200: DepartmentSchema } } }, async (request) =>
+    identity.getDepartment(p, { caller: requireUser(request), departmentId: request.params.id }),
+  )
+
+  app.patch(
+    '/departments/:id',
+    { schema: { tags: ['users'], params: IdParams, body: UpdateDepartmentBody, response: { 200: DepartmentSchema } } },
+    async (request) =>
+      identity.updateDepartment(p, { actor: actorOf(request), caller: requireUser(request), departmentId: request.params.id, input: request.body }),
+  )
 
   app.post('/departments', { schema: { tags: ['users'], body: CreateDepartmentBody, response: { 201: DepartmentSchema } } }, async (request, reply) => {
     const dept = await identity.createDepartment(p, { actor: actorOf(request), caller: requireUser(request), input: request.body })

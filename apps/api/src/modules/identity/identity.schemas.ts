@@ -114,4 +114,13 @@ export const CreateDepartmentBody = Type.Object(
   { additionalProperties: false },
 )
 
+export const UpdateDepartmentBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    regionCode: Type.Optional(Type.Union([RegionCodeSchema, Type.Null()])),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
 export const IdParams = Type.Object({ id: Uuid })

@@ -300,6 +300,27 @@ export async function listDepartments(p: Platform, opts: { caller: AuthUser }) {
   return rows.filter((d) => !d.regionCode || isAdmin(opts.caller) || canSee(opts.caller, { regionCode: d.regionCode, departmentId: d.id }))
 }
 
+/** A department is visible to users whose scopes cover its region, to its members, and to admins. */
+export async function getDepartment(p: Platform, opts: { caller: AuthUser; departmentId: string }) {
+  const row = await repo.findDepartment(p.db, opts.departmentId)
+  if (!row) throw notFound('Department')
+  identityPolicy.assert(opts.caller, 'departments.read', { regionCode: row.regionCode, departmentId: row.id }, 'Department')
+  return row
+}
+
+export async function updateDepartment(
+  p: Platform,
+  opts: { actor: Actor; caller: AuthUser; departmentId: string; input: { name?: string; regionCode?: string | null; disabled?: boolean } },
+) {
+  const before = await getDepartment(p, { caller: opts.caller, departmentId: opts.departmentId })
+  identityPolicy.assert(opts.caller, 'departments.manage')
+  return p.db.transaction().execute(async (tx) => {
+    const row = (await repo.updateDepartment(tx, before.id, opts.input))!
+    await appendAudit(tx, opts.actor, { action: 'department.update', entityType: 'department', entityId: row.id, before, after: row })
+    return row
+  })
+}
+
 export async function createDepartment(p: Platform, opts: { actor: Actor; caller?: AuthUser; input: { code: string; name: string; regionCode?: string | null } }) {
   if (opts.caller) identityPolicy.assert(opts.caller, 'departments.manage')
   try {

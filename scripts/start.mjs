@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm start`: build the web console once if it is missing or older than its sources, then serve.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+const web = join(root, 'apps/web')
+const built = join(web, 'dist/index.html')
+
+function newest(dir) {
+  let t = 0
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist') continue
+    const p = join(dir, name)
+    const s = statSync(p)
+    t = Math.max(t, s.isDirectory() ? newest(p) : s.mtimeMs)
+  }
+  return t
+}
+
+if (!existsSync(built) || statSync(built).mtimeMs < newest(join(web, 'src'))) {
+  console.log('civicgrid: building the web console (once)…')
+  const r = spawnSync('npm', ['run', 'build', '-w', 'apps/web'], { cwd: root, stdio: 'inherit' })
+  if (r.status !== 0) process.exit(r.status ?? 1)
+}
+const r = spawnSync(process.execPath, [join(root, 'apps/api/bin/civicgrid.mjs'), 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+process.exit(r.status ?? 1)
