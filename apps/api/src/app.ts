@@ -109,7 +109,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     hsts: config.trustProxy,
   })
   await app.register(cookie, { secret: config.secretKey })
-  await app.register(multipart, { limits: { fileSize: config.uploadLimit, files: 10, fields: 20 } })
+  // One byte over the limit reaches the blob store, which then refuses the file before anything is recorded.
+  await app.register(multipart, { limits: { fileSize: config.uploadLimit + 1, files: 10, fields: 20 }, throwFileSizeLimit: false })
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -53,7 +53,15 @@ export default function AppLayout() {
 
   return (
     <Layout data-testid="app-layout" style={{ minHeight: '100vh' }}>
-      <Sider collapsible collapsed={collapsed} trigger={null} width={220} theme="dark">
+      <Sider
+        collapsible
+        collapsed={collapsed}
+        trigger={null}
+        width={220}
+        theme="dark"
+        // Sticky so the menu stays in view on long tables.
+        style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}
+      >
         <Link to="/" aria-label={t('app.name')}>
           <Flex align="center" gap={10} style={{ height: 64, padding: '0 20px', overflow: 'hidden' }}>
             <img src="/favicon.svg" alt="" width={28} height={28} />

@@ -19,7 +19,8 @@ export function Providers({ children }: { children: ReactNode }) {
 
   return (
     // antd's own texts (pagination, empty states, modals) follow the UI language too.
-    <ConfigProvider locale={isEn ? enUS : zhCN} theme={theme}>
+    // autoInsertSpace off: "登录" stays "登录" (not "登 录"), so visible text equals the i18n string.
+    <ConfigProvider locale={isEn ? enUS : zhCN} theme={theme} button={{ autoInsertSpace: false }}>
       <AntApp>
         <SessionProvider>{children}</SessionProvider>
       </AntApp>

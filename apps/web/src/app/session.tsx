@@ -1,4 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { App } from 'antd';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
 import { api, ApiError, onUnauthorized } from '../lib/api';
 import type { Me } from '../lib/types';
 
@@ -18,13 +20,24 @@ const SessionContext = createContext<Session | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<Me | null>(null);
   const [status, setStatus] = useState<Status>('loading');
-
+  const { message } = App.useApp();
+  const { t } = useTranslation();
+  const statusRef = useRef(status);
   useEffect(() => {
-    // Any 401 from a later call means the cookie expired: drop the user; guards redirect.
+    statusRef.current = status;
+  }, [status]);
+
+  // Any 401 from a later call means the cookie expired: drop the user; guards redirect.
+  useEffect(() => {
     onUnauthorized(() => {
+      if (statusRef.current === 'authenticated') void message.warning(t('errors.sessionExpired'));
       setUser(null);
       setStatus('anonymous');
     });
+    return () => onUnauthorized(null);
+  }, [message, t]);
+
+  useEffect(() => {
     const ctrl = new AbortController();
     api<Me>('/me', { signal: ctrl.signal })
       .then((me) => {
@@ -38,10 +51,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         if (!(e instanceof ApiError) || e.status !== 401) console.warn('GET /me failed', e);
         setStatus('anonymous');
       });
-    return () => {
-      ctrl.abort();
-      onUnauthorized(null);
-    };
+    return () => ctrl.abort();
   }, []);
 
   const signedIn = useCallback((me: Me) => {

@@ -101,7 +101,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     const problem: Problem = isProblem(data)
       ? { ...data, status: data.status || res.status }
       : { title: res.statusText || `HTTP ${res.status}`, status: res.status };
-    if (res.status === 401 && !path.endsWith('/auth/login')) unauthorizedHandler?.();
+    if (res.status === 401 && !/\/auth\/(login|logout)$/.test(path)) unauthorizedHandler?.();
     throw new ApiError(problem);
   }
   return data as T;

@@ -1,35 +1,34 @@
 import { App } from 'antd';
 import type { FormInstance } from 'antd';
 import { useCallback } from 'react';
-import { useTranslation } from 'react-i18next';
+import i18n from '../i18n';
 import { ApiError, NETWORK_ERROR } from './api';
 
-/** Human text for a failed call: the server's detail, else its title, else a generic line. */
-export function useErrorText(): (err: unknown) => string {
-  const { t } = useTranslation();
-  return useCallback(
-    (err: unknown) => {
-      if (err instanceof ApiError) {
-        if (err.code === NETWORK_ERROR) return t('errors.network');
-        return err.problem.detail ?? err.problem.title;
-      }
-      return t('errors.unknown');
-    },
-    [t],
-  );
+/**
+ * Human text for a failed call: the server's detail, else its title, else a generic line.
+ * A plain function reading i18n at call time, so callers' callbacks stay stable across language switches.
+ */
+export function errorText(err: unknown): string {
+  const t = i18n.t;
+  if (err instanceof ApiError) {
+    if (err.code === NETWORK_ERROR) return t('errors.network');
+    const text = err.problem.detail ?? err.problem.title;
+    // Server faults carry a request id: showing it lets support find the log line.
+    return err.status >= 500 && err.problem.requestId ? `${text} (${t('common.requestId')}: ${err.problem.requestId})` : text;
+  }
+  return t('errors.unknown');
 }
 
 /** Returns a handler that shows a failed call in an antd message (401s are handled by the session). */
 export function useShowError(): (err: unknown) => void {
   const { message } = App.useApp();
-  const text = useErrorText();
   return useCallback(
     (err: unknown) => {
       if (err instanceof DOMException && err.name === 'AbortError') return;
       if (err instanceof ApiError && err.status === 401) return;
-      void message.error(text(err));
+      void message.error(errorText(err));
     },
-    [message, text],
+    [message],
   );
 }
 

@@ -13,6 +13,11 @@ export function useCursorList<T>(path: string, query: Query, onError: (e: unknow
   const [loading, setLoading] = useState(false);
   const gen = useRef(0);
   const key = JSON.stringify(query);
+  // Kept in a ref so a new onError identity does not refetch and drop loaded pages.
+  const onErrorRef = useRef(onError);
+  useEffect(() => {
+    onErrorRef.current = onError;
+  }, [onError]);
 
   const fetchPage = useCallback(
     async (cursor: string | null, append: boolean) => {
@@ -24,12 +29,12 @@ export function useCursorList<T>(path: string, query: Query, onError: (e: unknow
         setItems((prev) => (append ? [...prev, ...page.items] : page.items));
         setNextCursor(page.nextCursor ?? null);
       } catch (e) {
-        if (my === gen.current) onError(e);
+        if (my === gen.current) onErrorRef.current(e);
       } finally {
         if (my === gen.current) setLoading(false);
       }
     },
-    [path, key, onError],
+    [path, key],
   );
 
   useEffect(() => {

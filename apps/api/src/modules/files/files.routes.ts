@@ -25,7 +25,6 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const part = await request.file()
       if (!part || part.fieldname !== 'file') throw new DomainError('VALIDATION_FAILED', 'Missing "file" field', { errors: [{ field: 'file', reason: 'required' }] })
       const stored = await uploadFile(p, { actor: actorOf(request), caller, stream: part.file, filename: part.filename || null })
-      if (part.file.truncated) throw new DomainError('PAYLOAD_TOO_LARGE', `File exceeds ${p.config.uploadLimit} bytes`)
       return reply.status(201).send(stored)
     },
   )

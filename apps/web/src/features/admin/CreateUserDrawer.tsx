@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { roleLabel } from '../../components/RoleTags';
 import { api, ApiError } from '../../lib/api';
-import { applyFieldErrors, useErrorText } from '../../lib/errors';
+import { applyFieldErrors, errorText } from '../../lib/errors';
 import { ROLES, type NewUser, type User } from '../../lib/types';
 
 interface Values {
@@ -21,7 +21,6 @@ const FIELDS = ['username', 'displayName', 'password', 'roles', 'departmentId', 
 export function CreateUserDrawer({ open, onClose, onCreated }: { open: boolean; onClose: () => void; onCreated: () => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const errorText = useErrorText();
   const [form] = Form.useForm<Values>();
   const [saving, setSaving] = useState(false);
   // Problems not tied to a field (e.g. 409 username taken without errors[]) show above the form.
@@ -47,8 +46,7 @@ export function CreateUserDrawer({ open, onClose, onCreated }: { open: boolean; 
       onCreated();
     } catch (e) {
       const placed = applyFieldErrors(form, e, FIELDS);
-      const text = errorText(e);
-      setFormError(placed && e instanceof ApiError && !e.problem.detail ? t('users.checkFields') : text);
+      setFormError(placed && e instanceof ApiError && !e.problem.detail ? t('users.checkFields') : errorText(e));
     } finally {
       setSaving(false);
     }

@@ -6,7 +6,7 @@ import { Navigate, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../../app/session';
 import { LanguageSwitch } from '../../components/LanguageSwitch';
 import { api, ApiError } from '../../lib/api';
-import { useErrorText } from '../../lib/errors';
+import { errorText } from '../../lib/errors';
 import type { Me } from '../../lib/types';
 
 interface Credentials {
@@ -25,7 +25,6 @@ export default function LoginPage() {
   const { status, signedIn } = useSession();
   const location = useLocation();
   const navigate = useNavigate();
-  const errorText = useErrorText();
   const [submitting, setSubmitting] = useState(false);
   // Known failures are kept as keys so the message follows a language switch.
   const [error, setError] = useState<{ key?: 'login.invalidCredentials' | 'login.locked'; text?: string; detail?: string } | null>(null);
