@@ -30,7 +30,12 @@ export const URGENCY_LEVELS = ['normal', 'urgent', 'emergency'] as const
 export type Urgency = (typeof URGENCY_LEVELS)[number]
 
 /** What a deployment sets for one minor class. */
-export interface ClassLimits extends Record<CaseStage, Limit> {
+export interface ClassLimits {
+  register: Limit
+  dispatch: Limit
+  handle: Limit
+  check: Limit
+  close: Limit
   urgency: Urgency
   /** 结案标准, e.g. "彻底清理，无残留". Shown to the handler and the checking supervisor. */
   closingStandard: string

@@ -314,21 +314,30 @@ export async function updateDepartment(
 ) {
   const before = await getDepartment(p, { caller: opts.caller, departmentId: opts.departmentId })
   identityPolicy.assert(opts.caller, 'departments.manage')
-  return p.db.transaction().execute(async (tx) => {
+  const updated = await p.db.transaction().execute(async (tx) => {
     const row = (await repo.updateDepartment(tx, before.id, opts.input))!
     await appendAudit(tx, opts.actor, { action: 'department.update', entityType: 'department', entityId: row.id, before, after: row })
     return row
   })
+  await announceDepartment(p, updated)
+  return updated
+}
+
+/** Tell every instance's subscribers (queues, pickers) that a department changed. */
+function announceDepartment(p: Platform, d: { id: string; code: string; regionCode: string | null }) {
+  return p.bus.publish({ type: 'department.changed', departmentId: d.id, regionCode: d.regionCode, data: { id: d.id, code: d.code } })
 }
 
 export async function createDepartment(p: Platform, opts: { actor: Actor; caller?: AuthUser; input: { code: string; name: string; regionCode?: string | null } }) {
   if (opts.caller) identityPolicy.assert(opts.caller, 'departments.manage')
   try {
-    return await p.db.transaction().execute(async (tx) => {
+    const created = await p.db.transaction().execute(async (tx) => {
       const row = await repo.insertDepartment(tx, { code: opts.input.code, name: opts.input.name, regionCode: opts.input.regionCode ?? null })
       await appendAudit(tx, opts.actor, { action: 'department.create', entityType: 'department', entityId: row.id, after: row })
       return row
     })
+    await announceDepartment(p, created)
+    return created
   } catch (err) {
     if (isUniqueViolation(err)) throw new DomainError('CONFLICT', `Department code ${opts.input.code} exists`, { errors: [{ field: 'code', reason: 'already exists' }] })
     throw err
