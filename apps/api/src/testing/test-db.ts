@@ -17,7 +17,7 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || process.env.DA
 export async function openTestDatabase(): Promise<Database> {
   if (TEST_DATABASE_URL) return openServerTestDatabase(TEST_DATABASE_URL)
   const template = await pgliteTemplate()
-  const database = await openDatabase({ kind: 'pglite', dataDir: null, loadDataDir: new Blob([template]) })
+  const database = await openDatabase({ kind: 'pglite', dataDir: null, loadDataDir: new Blob([new Uint8Array(template)]) })
   await migrate(database)
   return database
 }

@@ -99,7 +99,7 @@ export class PolygonIndex {
       this.tree = null
       return
     }
-    const tree = new Flatbush(geometries.length)
+    const tree = new Flatbush(geometries.length, Number(process.env.NODE_SIZE ?? 16))
     for (let i = 0; i < geometries.length; i++) {
       let minX = Infinity
       let minY = Infinity

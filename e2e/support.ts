@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { startServerProcess } from '../apps/api/src/testing/processes.js'
+import { createServerTestDatabase, TEST_DATABASE_URL } from '../apps/api/src/testing/test-db.js'
+
+const root = new URL('..', import.meta.url).pathname
+export const ARTIFACTS = join(root, 'test-results')
+export const ADMIN_PASSWORD = 'e2e-admin-password'
+
+/** Build the console if it has not been built (the same step `npm start` takes). */
+function ensureWebBuilt() {
+  if (existsSync(join(root, 'apps/web/dist/index.html'))) return
+  const r = spawnSync('npm', ['run', 'build', '-w', 'apps/web'], { cwd: root, stdio: 'inherit' })
+  if (r.status !== 0) throw new Error('web build failed')
+}
+
+export interface Journey {
+  url: string
+  browser: Browser
+  newPage(opts?: { viewport?: { width: number; height: number }; locale?: string }): Promise<{ context: BrowserContext; page: Page }>
+  screenshot(page: Page, name: string): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * A real server process on a fresh data directory (embedded DB, or a fresh database on the
+ * test PostgreSQL) and Debian's Chromium driven by playwright-core.
+ */
+export async function startJourney(env: Record<string, string> = {}): Promise<Journey> {
+  ensureWebBuilt()
+  mkdirSync(ARTIFACTS, { recursive: true })
+  const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-e2e-'))
+  let drop = async () => {}
+  const dbEnv: Record<string, string> = {}
+  if (TEST_DATABASE_URL) {
+    const db = await createServerTestDatabase(TEST_DATABASE_URL)
+    dbEnv.DATABASE_URL = db.url
+    drop = db.drop
+  }
+  const server = await startServerProcess({ DATA_DIR: dataDir, ADMIN_PASSWORD, SECRET_KEY: 'e2e-secret-0123456789abcdefghijklmnop', ...dbEnv, ...env })
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  return {
+    url: server.url,
+    browser,
+    async newPage(opts = {}) {
+      const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 }, locale: opts.locale ?? 'zh-CN' })
+      const page = await context.newPage()
+      return { context, page }
+    },
+    async screenshot(page, name) {
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false })
+    },
+    async close() {
+      await browser.close()
+      server.child.kill('SIGTERM')
+      await server.exited
+      await drop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
