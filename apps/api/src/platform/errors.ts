@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   CONFLICT: { status: 409, title: 'Conflict' },
   /** The `version` (If-Match) given is not the current one; the body carries the current state. */
   VERSION_CONFLICT: { status: 409, title: 'The resource was changed by someone else' },
+  /** The workflow does not allow this action in the case's current state. */
+  CASE_TRANSITION_NOT_ALLOWED: { status: 409, title: 'Action not allowed in the current state' },
   /** The same Idempotency-Key was reused with a different request. */
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused with a different request' },
   /** A request with this Idempotency-Key is still being processed. */

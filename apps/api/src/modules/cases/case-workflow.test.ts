@@ -300,7 +300,7 @@ describe('conditions that depend on the case', () => {
     assert.equal(input.code, 'VALIDATION_FAILED')
     assert.deepEqual(input.extra.errors, [{ field: 'photos', reason: 'required' }])
     const state = refusalError(refused(decide('closed', 'dispatch', 'dispatcher')))
-    assert.equal(state.code, 'CONFLICT')
+    assert.equal(state.code, 'CASE_TRANSITION_NOT_ALLOWED')
     assert.deepEqual(state.extra, { refusal: 'stateNotAllowed', action: 'dispatch', state: 'closed' })
   })
 })

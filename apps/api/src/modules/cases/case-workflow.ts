@@ -378,11 +378,7 @@ export function availableActions(state: CaseState, roles: readonly Role[], flags
   })
 }
 
-/**
- * A refusal as the DomainError the error plugin turns into problem+json.
- * TODO(lead): add `CASE_TRANSITION_NOT_ALLOWED` (409) to platform/errors.ts and use it here for
- * `stateNotAllowed` / `conditionNotMet`; until then they are a CONFLICT carrying `refusal`.
- */
+/** A refusal as the DomainError the error plugin turns into problem+json. */
 export function refusalError(refusal: CaseRefusal): DomainError {
   const extra = { refusal: refusal.kind, action: refusal.action, state: refusal.state }
   switch (refusal.kind) {
@@ -391,6 +387,6 @@ export function refusalError(refusal: CaseRefusal): DomainError {
     case 'invalidInput':
       return invalid(refusal.errors, refusal.message)
     default:
-      return new DomainError('CONFLICT', refusal.message, extra)
+      return new DomainError('CASE_TRANSITION_NOT_ALLOWED', refusal.message, extra)
   }
 }
