@@ -22,6 +22,7 @@ import { JobRunner } from './platform/jobs.js'
 import { createPersonalDataCipher } from './platform/personal-data.js'
 import type { Platform } from './platform/platform.js'
 import { auditModule } from './modules/audit/index.js'
+import { classesModule } from './modules/classes/index.js'
 import { filesModule } from './modules/files/index.js'
 import { authenticationPlugin, identityModule } from './modules/identity/index.js'
 import { systemModule } from './modules/system/index.js'
@@ -135,6 +136,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(identityModule, { prefix: '/api/v1' })
   await app.register(auditModule, { prefix: '/api/v1' })
   await app.register(filesModule, { prefix: '/api/v1' })
+  await app.register(classesModule, { prefix: '/api/v1' })
 
   await registerWeb(app, config.webDist)
   await platform.jobs.register()
