@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Command, InvalidArgumentError } from 'commander'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import { ROLES, type Role } from './platform/access.js'
@@ -8,6 +9,8 @@ import { verifyAuditChain } from './platform/audit.js'
 import { buildApp } from './app.js'
 import { startServer } from './server.js'
 import { createUser } from './modules/identity/index.js'
+import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
+import { DomainError } from './platform/errors.js'
 
 function config(): Config {
   try {
@@ -74,6 +77,53 @@ user
         },
       })
       console.log(`created user ${created.username} (${created.id}) roles=${created.roles.join(',')}`)
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : err)
+      process.exitCode = 1
+    } finally {
+      await app.close()
+    }
+  })
+
+const importCmd = program.command('import').description('import base data')
+importCmd
+  .command('regions <file>')
+  .description('import a GeoJSON FeatureCollection of regions (city, district, street, community or grid)')
+  .option('-l, --level <level>', 'level of every feature (default: from --level-prop or the code length)')
+  .option('--code-prop <name>', 'property holding the code (dotted paths allowed, e.g. adcode)', 'code')
+  .option('--name-prop <name>', 'property holding the name', 'name')
+  .option('--parent-prop <name>', 'property holding the parent code (e.g. parent.adcode)')
+  .option('--level-prop <name>', 'property holding the level')
+  .option('--crs <crs>', 'coordinate system of the file: WGS84, GCJ-02 or BD-09', 'WGS84')
+  .option('--dry-run', 'check only; write nothing')
+  .option('--keep-valid', 'import the valid features even if others have errors')
+  .option('--legacy-grid-codes', 'accept 14-digit CJ/T 213 grid codes')
+  .option('--approximate', 'mark the outlines as approximate')
+  .action(async (file: string, o: { level?: string; codeProp: string; nameProp: string; parentProp?: string; levelProp?: string; crs: string; dryRun?: boolean; keepValid?: boolean; legacyGridCodes?: boolean; approximate?: boolean }) => {
+    if (!['WGS84', 'GCJ-02', 'BD-09'].includes(o.crs)) throw new InvalidArgumentError(`unknown crs ${o.crs}`)
+    const app = await buildApp({ config: config(), logger: false })
+    try {
+      const report = await importRegions(app.platform, {
+        actor: { ...SYSTEM_ACTOR, name: 'cli' },
+        input: {
+          featureCollection: JSON.parse(readFileSync(file, 'utf8')),
+          ...(o.level ? { level: o.level as never } : {}),
+          mapping: { code: o.codeProp, name: o.nameProp, ...(o.parentProp ? { parent: o.parentProp } : {}), ...(o.levelProp ? { level: o.levelProp } : {}) },
+          crs: o.crs as 'WGS84',
+          dryRun: Boolean(o.dryRun),
+          mode: o.keepValid ? 'keep-valid' : 'all-or-nothing',
+          legacyGridCodes: Boolean(o.legacyGridCodes),
+          approximate: Boolean(o.approximate),
+          ...IMPORT_TOLERANCES,
+        },
+      }).catch((err) => {
+        if (err instanceof DomainError && err.extra.report) return err.extra.report as Awaited<ReturnType<typeof importRegions>>
+        throw err
+      })
+      for (const pr of report.problems) console.log(`${pr.severity.padEnd(7)} ${pr.index === null ? '-' : `#${pr.index}`} ${pr.code ?? ''} ${pr.kind}: ${pr.message}`)
+      const s = report.summary
+      console.log(`${s.features} feature(s): ${s.valid} valid, ${s.rejected} rejected, ${s.errors} error(s), ${s.warnings} warning(s); ${report.committed ? `imported ${s.imported}` : report.dryRun ? 'dry run, nothing written' : 'nothing imported'}`)
+      if (!report.committed && !report.dryRun) process.exitCode = 1
     } catch (err) {
       console.error(err instanceof Error ? err.message : err)
       process.exitCode = 1

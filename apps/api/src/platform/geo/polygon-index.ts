@@ -32,11 +32,19 @@ function pipFlat(x: number, y: number, xy: Float64Array, ringStart: Uint32Array,
   return inside ? 1 : -1
 }
 
-/** Where a point lies relative to one polygon or multipolygon: 1 inside, 0 on the boundary, -1 outside. */
-export function pointInPolygons(p: Position, polys: PolygonCoords[]): number {
-  const flat = flatten([polys])
-  return pipFlat(p[0], p[1], flat.xy, flat.ringStart, 0, flat.itemRing[1]!)
+/** Point tests against one (multi)polygon, flattened once: 1 inside, 0 on the boundary, -1 outside. */
+export class PolygonTester {
+  private readonly flat: ReturnType<typeof flatten>
+  constructor(polys: PolygonCoords[]) {
+    this.flat = flatten([polys])
+  }
+  test(x: number, y: number): number {
+    return pipFlat(x, y, this.flat.xy, this.flat.ringStart, 0, this.flat.itemRing[1]!)
+  }
 }
+
+/** Where a point lies relative to one polygon or multipolygon: 1 inside, 0 on the boundary, -1 outside. */
+export const pointInPolygons = (p: Position, polys: PolygonCoords[]): number => new PolygonTester(polys).test(p[0], p[1])
 
 function flatten(items: PolygonCoords[][]) {
   let rings = 0

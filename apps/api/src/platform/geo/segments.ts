@@ -54,9 +54,13 @@ export interface SegmentCrossing {
  * Find invalid meetings between the edges of closed rings: within one ring any contact of
  * non-adjacent edges (or adjacent edges folding back on each other); between rings a proper
  * crossing or a shared stretch (a single touching point is allowed, as in OGC Simple Features).
+ * With `groups` (a group number per ring) only proper crossings between rings of different
+ * groups count: how two polygons that may share edges are checked for overlapping.
  * Sort-and-sweep on x, so n log n plus the number of x-overlapping pairs. Stops after `limit`.
  */
-export function findRingCrossings(rings: Position[][], limit = 10): SegmentCrossing[] {
+export function findRingCrossings(rings: Position[][], opts: { limit?: number; groups?: number[] } = {}): SegmentCrossing[] {
+  const limit = opts.limit ?? 10
+  const groups = opts.groups
   type Seg = { r: number; i: number; n: number; minX: number; maxX: number; minY: number; maxY: number; a: Position; b: Position }
   const segs: Seg[] = []
   rings.forEach((ring, r) => {
@@ -78,7 +82,13 @@ export function findRingCrossings(rings: Position[][], limit = 10): SegmentCross
       if (rel === 'none') continue
       const sameRing = s.r === t.r
       const adjacent = sameRing && (Math.abs(s.i - t.i) === 1 || Math.abs(s.i - t.i) === s.n - 1)
-      const bad = sameRing ? (adjacent ? rel === 'overlap' : true) : rel !== 'touch'
+      const bad = groups
+        ? groups[s.r] !== groups[t.r] && rel === 'proper'
+        : sameRing
+          ? adjacent
+            ? rel === 'overlap'
+            : true
+          : rel !== 'touch'
       if (!bad) continue
       out.push({ ringA: t.r, segA: t.i, ringB: s.r, segB: s.i, relation: rel, at: rel === 'proper' ? intersectionPoint(t.a, t.b, s.a, s.b) : sharedPoint(t, s) })
       if (out.length >= limit) return out

@@ -103,7 +103,7 @@ export function checkAreaGeometry(input: unknown, opts: { requireChina?: boolean
   if (issues.some((i) => i.severity === 'error')) return { geometry: null, issues }
 
   const allRings = polys.flat()
-  for (const c of findRingCrossings(allRings, 3)) {
+  for (const c of findRingCrossings(allRings, { limit: 3 })) {
     error('self_intersection', `Rings ${c.relation === 'overlap' ? 'overlap along an edge' : c.relation === 'touch' ? 'touch themselves' : 'cross'} near ${c.at[0].toFixed(6)}, ${c.at[1].toFixed(6)}`, c.at)
   }
   for (const [pi, poly] of polys.entries()) {
