@@ -25,6 +25,7 @@ import { auditModule } from './modules/audit/index.js'
 import { classesModule } from './modules/classes/index.js'
 import { filesModule } from './modules/files/index.js'
 import { authenticationPlugin, identityModule } from './modules/identity/index.js'
+import { parkingModule } from './modules/parking/index.js'
 import { regionsModule } from './modules/regions/index.js'
 import { systemModule } from './modules/system/index.js'
 
@@ -138,6 +139,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(auditModule, { prefix: '/api/v1' })
   await app.register(filesModule, { prefix: '/api/v1' })
   await app.register(regionsModule, { prefix: '/api/v1' })
+  await app.register(parkingModule, { prefix: '/api/v1' })
   await app.register(classesModule, { prefix: '/api/v1' })
 
   await registerWeb(app, config.webDist)

@@ -14,6 +14,14 @@ export const ERROR_CODES = {
   VERSION_CONFLICT: { status: 409, title: 'The resource was changed by someone else' },
   /** The workflow does not allow this action in the case's current state. */
   CASE_TRANSITION_NOT_ALLOWED: { status: 409, title: 'Action not allowed in the current state' },
+  /** Parking: the space is already booked for an overlapping time (the database refused it). */
+  RESERVATION_CONFLICT: { status: 409, title: 'The space is already booked for that time' },
+  /** Parking: no compatible space of the lot is free for the whole window. */
+  NO_SPACE_AVAILABLE: { status: 409, title: 'No free space for that time' },
+  /** Parking: a booking rule of the lot refuses the request (duration, lead time, opening hours, limits, eligibility). */
+  BOOKING_RULE_VIOLATED: { status: 422, title: 'The booking breaks a rule of the lot' },
+  /** Parking: the account is banned from booking for a while (repeated no-shows); `until` says when it ends. */
+  BOOKING_BANNED: { status: 403, title: 'Booking is suspended for this account' },
   /** The same Idempotency-Key was reused with a different request. */
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency key reused with a different request' },
   /** A request with this Idempotency-Key is still being processed. */

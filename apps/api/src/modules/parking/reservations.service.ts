@@ -1,0 +1,386 @@
+/**
+ * Booking: quote, book a given space or any compatible space of a lot, cancel, list; the job
+ * that releases no-shows (and bans repeat offenders) and expires unused held bookings.
+ *
+ * No double booking is decided by the database: the exclusion constraint
+ * `parking_reservations_no_overlap` refuses any second active reservation of a space for an
+ * overlapping period. Inserts use `on conflict do nothing`, so a lost race costs one statement
+ * and no aborted transaction; "any space" simply tries the next free space.
+ */
+import { canSee, type AuthUser } from '../../platform/access.js'
+import { appendAudit, SYSTEM_ACTOR, type Actor } from '../../platform/audit.js'
+import type { Tx } from '../../platform/db/database.js'
+import { DomainError, invalid, notFound, type FieldError } from '../../platform/errors.js'
+import type { NewBusEvent } from '../../platform/events.js'
+import { runIdempotent } from '../../platform/idempotency.js'
+import type { Platform } from '../../platform/platform.js'
+import { scheduleCovers } from './availability.js'
+import { lotSchedule, readLot, spaceSchedule } from './lots.service.js'
+import { toWall } from './local-time.js'
+import { occupancyEvent } from './occupancy.service.js'
+import { parkingPolicy } from './parking.policy.js'
+import { parkingRepository as repo, type LotRow, type NewReservation, type ReservationRow, type SpaceRow } from './parking.repository.js'
+import type { ReservationInput, ReservationStatus, ReservationView, SpaceType } from './parking.schemas.js'
+import { decodeCursor, encodeCursor, freeCancelUntil, splitDelta, toReservationView } from './parking.views.js'
+import { parsePlate } from './plates.js'
+import { cancellationFee, noShowFee, ownerTariff, quoteBooking, type Tariff } from './pricing.js'
+
+const MINUTE = 60_000
+
+/** How "any space" finds its space under concurrency (measured in bench/parking). */
+export type AssignStrategy = 'retry' | 'lockLot'
+const strategies = new WeakMap<Platform, AssignStrategy>()
+/**
+ * `retry` (default): one statement picks a free space and inserts; a race lost to a concurrent
+ * booking of the same space inserts nothing and the next free space is tried.
+ * `lockLot`: lock the lot row first, so bookings of one lot run one at a time and never race.
+ */
+export const setAssignStrategy = (p: Platform, s: AssignStrategy) => strategies.set(p, s)
+const MAX_ATTEMPTS = 50
+
+interface Vehicle {
+  plate: string
+  colour: string
+  newEnergy: boolean
+  large: boolean
+}
+
+/** Why a vehicle may not use a space type (null when it may). */
+export function ineligibility(type: SpaceType, v: Vehicle, accessiblePermit: boolean): string | null {
+  if (type === 'ev' && !v.newEnergy) return 'EV charging spaces are for new-energy vehicles (green plates)'
+  if (type === 'accessible' && !accessiblePermit) return 'accessible spaces need an accessible permit for this plate'
+  if (type === 'standard' && v.large) return 'a large vehicle (yellow plate) needs a large space'
+  return null
+}
+
+/** Space types "any space" may assign, in order of preference. */
+function typesFor(requested: SpaceType | undefined, v: Vehicle): SpaceType[] {
+  if (requested) return [requested]
+  return v.large ? ['large'] : ['standard', 'large']
+}
+
+interface Prepared {
+  lot: LotRow
+  vehicle: Vehicle
+  start: Date
+  end: Date
+  space: SpaceRow | null
+  types: SpaceType[]
+  tariff: Tariff
+  quoteFen: number
+  shared: boolean
+}
+
+const rule = (errors: FieldError[]) => new DomainError('BOOKING_RULE_VIOLATED', errors.map((e) => e.reason).join('; '), { errors })
+
+/** Everything about a booking that does not depend on other bookings: the lot's rules, the plate, the space, the price. */
+async function prepareBooking(p: Platform, input: ReservationInput, now: Date): Promise<Prepared> {
+  const lot = await readLot(p, input.lotId)
+  const tz = p.config.timeZone
+  const plate = parsePlate(input.plate, input.plateColour ?? 'unknown')
+  if (plate.status !== 'valid') {
+    throw invalid([{ field: 'plate', reason: plate.status === 'manual' ? `${plate.detail}: book it at the lot office` : plate.reason }])
+  }
+  const vehicle: Vehicle = { plate: plate.plate, colour: plate.colour, newEnergy: plate.newEnergy, large: plate.large }
+  const start = new Date(input.start)
+  const end = new Date(input.end)
+  if (!(end > start)) throw invalid([{ field: 'end', reason: 'must be after start' }])
+  const r = lot.rules
+  const errors: FieldError[] = []
+  const minutes = (end.getTime() - start.getTime()) / MINUTE
+  const step = r.timeStepMinutes * MINUTE
+  if (lot.status !== 'open') errors.push({ field: 'lotId', reason: 'the lot is closed' })
+  if (toWall(start.getTime(), tz) % step !== 0 || toWall(end.getTime(), tz) % step !== 0) errors.push({ field: 'start', reason: `start and end must be on a ${r.timeStepMinutes}-minute step` })
+  if (minutes < r.minDurationMinutes) errors.push({ field: 'end', reason: `at least ${r.minDurationMinutes} minutes` })
+  if (minutes > r.maxDurationMinutes) errors.push({ field: 'end', reason: `at most ${r.maxDurationMinutes} minutes` })
+  // "now" on the booking step counts as now; anything earlier is the past
+  if (start.getTime() < now.getTime() + r.minLeadMinutes * MINUTE - (r.minLeadMinutes === 0 ? step : 0)) {
+    errors.push({ field: 'start', reason: r.minLeadMinutes > 0 ? `book at least ${r.minLeadMinutes} minutes ahead` : 'the start has passed' })
+  }
+  if (start.getTime() > now.getTime() + r.maxAdvanceDays * 86_400_000) errors.push({ field: 'start', reason: `at most ${r.maxAdvanceDays} days ahead` })
+  if (errors.length === 0 && !scheduleCovers(lotSchedule(lot), start.getTime(), end.getTime(), tz)) errors.push({ field: 'start', reason: 'outside the opening hours of the lot' })
+
+  let space: SpaceRow | null = null
+  let tariff = lot.tariff
+  if (input.spaceId) {
+    space = (await repo.findSpace(p.db, input.spaceId)) ?? null
+    if (!space || space.lotId !== lot.id) throw notFound('Parking space')
+    if (space.status !== 'active') errors.push({ field: 'spaceId', reason: `the space is ${space.status}` })
+    const schedule = spaceSchedule(space)
+    if (!schedule) errors.push({ field: 'spaceId', reason: 'the owner has not shared this space' })
+    else if (space.ownerId !== null && !scheduleCovers(schedule, start.getTime(), end.getTime(), tz)) errors.push({ field: 'start', reason: 'outside the times the owner shares this space' })
+    if (space.ownerId !== null && space.ownerPricePerHourFen !== null) tariff = ownerTariff(lot.tariff, space.ownerPricePerHourFen)
+    const why = space.type === 'accessible' ? null : ineligibility(space.type, vehicle, false)
+    if (why) errors.push({ field: 'spaceId', reason: why })
+  } else if (input.spaceType && input.spaceType !== 'accessible') {
+    const why = ineligibility(input.spaceType, vehicle, false)
+    if (why) errors.push({ field: 'spaceType', reason: why })
+  }
+  if (errors.length > 0) throw rule(errors)
+  return {
+    lot,
+    vehicle,
+    start,
+    end,
+    space,
+    types: typesFor(input.spaceType, vehicle),
+    tariff,
+    quoteFen: quoteBooking(tariff, { start: start.getTime(), end: end.getTime() }, tz),
+    shared: space?.ownerId != null,
+  }
+}
+
+const needsAccessiblePermit = (prep: Prepared) => (prep.space ? prep.space.type === 'accessible' : prep.types.includes('accessible'))
+
+/** The price of a booking before making it, with whether a space is free right now. */
+export async function quoteReservation(p: Platform, opts: { caller: AuthUser; input: ReservationInput }) {
+  parkingPolicy.assert(opts.caller, 'parking.reservations.book')
+  const now = p.clock.now()
+  const prep = await prepareBooking(p, opts.input, now)
+  const ctx = await repo.bookingContext(p.db, { lotId: prep.lot.id, accountId: opts.caller.id, plate: prep.vehicle.plate, now })
+  if (needsAccessiblePermit(prep) && !ctx.accessible) throw rule([{ field: 'spaceType', reason: ineligibility('accessible', prep.vehicle, false)! }])
+  const free = await repo.freeSpaces(p.db, prep.lot.id, prep.start, prep.end)
+  const available = prep.space ? free.some((s) => s.id === prep.space!.id) : free.some((s) => s.pooled && prep.types.includes(s.type))
+  return {
+    quoteFen: prep.quoteFen,
+    lotId: prep.lot.id,
+    spaceId: prep.space?.id ?? null,
+    start: prep.start.toISOString(),
+    end: prep.end.toISOString(),
+    plate: prep.vehicle.plate,
+    freeCancelUntil: freeCancelUntil({ startAt: prep.start, bookedAt: now, rules: prep.lot.rules }).toISOString(),
+    available,
+  }
+}
+
+/** Insert the reservation; returns its id or throws RESERVATION_CONFLICT / NO_SPACE_AVAILABLE. */
+async function insertReservation(p: Platform, tx: Tx, prep: Prepared, row: NewReservation): Promise<string> {
+  if (prep.space) {
+    const id = await repo.insertForSpace(tx, prep.space.id, row)
+    if (!id) throw new DomainError('RESERVATION_CONFLICT', `Space ${prep.space.code} is already booked for part of ${row.start.toISOString()} – ${row.end.toISOString()}`, { spaceId: prep.space.id })
+    return id
+  }
+  if ((strategies.get(p) ?? 'retry') === 'lockLot') await repo.lockLot(tx, prep.lot.id)
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const r = await repo.insertAnySpace(tx, prep.types, row)
+    if (r.id) return r.id
+    if (Number(r.candidates) === 0) break
+  }
+  throw new DomainError('NO_SPACE_AVAILABLE', `No ${prep.types.join(' or ')} space of the lot is free for the whole of ${row.start.toISOString()} – ${row.end.toISOString()}`, {
+    spaceTypes: prep.types,
+  })
+}
+
+/**
+ * Book. Limits per account and per plate are exact: bookings of one account and one plate are
+ * serialised by advisory locks inside the transaction. With an Idempotency-Key a retry returns
+ * the first answer and books nothing twice.
+ */
+export async function createReservation(p: Platform, opts: { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }) {
+  parkingPolicy.assert(opts.caller, 'parking.reservations.book')
+  const now = p.clock.now()
+  const prep = await prepareBooking(p, opts.input, now)
+  const { lot, vehicle } = prep
+  return runIdempotent<ReservationView>(p, { userId: opts.caller.id, key: opts.idempotencyKey, request: opts.input, statusCode: 201 }, async (tx) => {
+    await repo.lockBooker(tx, opts.caller.id, vehicle.plate)
+    const ctx = await repo.bookingContext(tx, { lotId: lot.id, accountId: opts.caller.id, plate: vehicle.plate, now })
+    if (ctx.banUntil) throw new DomainError('BOOKING_BANNED', `Booking is suspended until ${ctx.banUntil.toISOString()} after repeated no-shows`, { until: ctx.banUntil.toISOString() })
+    const errors: FieldError[] = []
+    if (Number(ctx.byAccount) >= lot.rules.maxActivePerAccount) errors.push({ field: 'lotId', reason: `at most ${lot.rules.maxActivePerAccount} active bookings per account in this lot` })
+    if (Number(ctx.byPlate) >= lot.rules.maxActivePerPlate) errors.push({ field: 'plate', reason: `at most ${lot.rules.maxActivePerPlate} active bookings per plate in this lot` })
+    if (needsAccessiblePermit(prep) && !ctx.accessible) errors.push({ field: 'spaceType', reason: ineligibility('accessible', vehicle, false)! })
+    if (errors.length > 0) throw rule(errors)
+    const row: NewReservation = {
+      lotId: lot.id,
+      gridCode: lot.gridCode,
+      accountId: opts.caller.id,
+      plate: vehicle.plate,
+      plateColour: vehicle.colour,
+      start: prep.start,
+      end: prep.end,
+      quoteFen: prep.quoteFen,
+      tariff: prep.tariff,
+      rules: lot.rules,
+      shared: prep.shared,
+      ownerId: prep.space?.ownerId ?? null,
+      bookedAt: now,
+    }
+    const id = await insertReservation(p, tx, prep, row)
+    const created = (await repo.findReservation(tx, id))!
+    await repo.insertCharges(tx, [ledger(created, 'booking', created.quoteFen, 0, now)])
+    await appendAudit(tx, opts.actor, { action: 'parking.reservation.create', entityType: 'parkingReservation', entityId: id, after: auditView(created) }, now)
+    const events: NewBusEvent[] = created.startAt <= now && created.endAt > now ? [await occupancyEvent(p, tx, lot, now)] : []
+    return { body: toReservationView(created), events }
+  })
+}
+
+const auditView = (r: ReservationRow) => ({
+  lotId: r.lotId,
+  spaceId: r.spaceId,
+  accountId: r.accountId,
+  plate: r.plate,
+  start: r.startAt.toISOString(),
+  end: r.endAt.toISOString(),
+  status: r.status,
+  quoteFen: r.quoteFen,
+  feeFen: r.feeFen,
+})
+
+/** A ledger row moving a reservation's amount from `before` to `after`. */
+export function ledger(r: ReservationRow, kind: 'booking' | 'cancellation' | 'noShow' | 'session', after: number, before: number, at: Date, sessionId: string | null = null) {
+  return {
+    lotId: r.lotId,
+    gridCode: r.gridCode,
+    kind,
+    reservationId: r.id,
+    sessionId,
+    permitId: null,
+    spaceId: r.spaceId,
+    ownerId: r.ownerId,
+    accountId: r.accountId,
+    plate: r.plate,
+    ...splitDelta(r.tariff, r.shared, after, before),
+    at,
+  }
+}
+
+type Role = 'booker' | 'operator' | 'owner'
+
+/** Who the caller is to a reservation; 404 when none (its existence is not revealed). */
+async function relationTo(p: Platform, caller: AuthUser, r: ReservationRow): Promise<Role> {
+  if (r.accountId === caller.id) return 'booker'
+  if (parkingPolicy.allows(caller, 'parking.reservations.manage') && canSee(caller, { regionCode: r.gridCode })) return 'operator'
+  if (r.ownerId === caller.id) return 'owner'
+  throw notFound('Reservation')
+}
+
+export async function getReservation(p: Platform, opts: { caller: AuthUser; reservationId: string }): Promise<ReservationView> {
+  const r = await repo.findReservation(p.db, opts.reservationId)
+  if (!r) throw notFound('Reservation')
+  const role = await relationTo(p, opts.caller, r)
+  return toReservationView(r, { maskPlate: role === 'owner' })
+}
+
+/**
+ * Cancel a booked reservation. The booker pays by the rules frozen at booking (free until the
+ * deadline or within the accidental-booking grace, then a share of the quote); an operator's
+ * cancellation is always free. Checked-in and finished bookings cannot be cancelled.
+ */
+export async function cancelReservation(p: Platform, opts: { actor: Actor; caller: AuthUser; reservationId: string }) {
+  const r = await repo.findReservation(p.db, opts.reservationId)
+  if (!r) throw notFound('Reservation')
+  const role = await relationTo(p, opts.caller, r)
+  if (role === 'owner') throw new DomainError('FORBIDDEN', 'A space owner cannot cancel bookings: they are honoured')
+  if (r.status !== 'booked') throw new DomainError('CONFLICT', `A ${r.status} reservation cannot be cancelled`, { current: r.status })
+  const now = p.clock.now()
+  const c =
+    role === 'operator'
+      ? { kind: 'operator', feeFen: 0, refundFen: r.quoteFen }
+      : cancellationFee(r.rules, r.quoteFen, { now: now.getTime(), start: r.startAt.getTime(), bookedAt: r.bookedAt.getTime() })
+  const lot = await readLot(p, r.lotId)
+  const { view, events } = await p.db.transaction().execute(async (tx) => {
+    const ok = await repo.transition(tx, r.id, ['booked'], 'cancelled', { feeFen: c.feeFen, endedAt: now, cancelReason: c.kind })
+    if (!ok) throw new DomainError('CONFLICT', 'The reservation changed meanwhile; reload it')
+    await repo.insertCharges(tx, [ledger(r, 'cancellation', c.feeFen, r.quoteFen, now)])
+    const after = (await repo.findReservation(tx, r.id))!
+    await appendAudit(tx, opts.actor, { action: 'parking.reservation.cancel', entityType: 'parkingReservation', entityId: r.id, before: auditView(r), after: { ...auditView(after), ...c } }, now)
+    const ev = r.startAt <= now && r.endAt > now ? [await occupancyEvent(p, tx, lot, now)] : []
+    return { view: toReservationView(after), events: ev }
+  })
+  for (const e of events) await p.bus.publish(e)
+  return { reservation: view, kind: c.kind, feeFen: c.feeFen, refundFen: c.refundFen }
+}
+
+/** The caller's bookings; with `lotId`, every booking of the lot (operators). */
+export async function listReservations(p: Platform, opts: { caller: AuthUser; limit: number; cursor?: string; lotId?: string; status?: ReservationStatus }) {
+  if (opts.lotId) {
+    const lot = await readLot(p, opts.lotId)
+    parkingPolicy.assert(opts.caller, 'parking.reservations.manage', { regionCode: lot.gridCode }, 'Parking lot')
+  }
+  const after = decodeCursor<{ bookedAt: string; id: string }>(opts.cursor)
+  const rows = await repo.listReservations(p.db, {
+    ...(opts.lotId ? { lotId: opts.lotId } : { accountId: opts.caller.id }),
+    ...(opts.status ? { status: opts.status } : {}),
+    limit: opts.limit + 1,
+    ...(after ? { after: { bookedAt: new Date(after.bookedAt), id: after.id } } : {}),
+  })
+  const page = rows.slice(0, opts.limit)
+  const last = page.at(-1)
+  return {
+    items: page.map((r) => toReservationView(r)),
+    nextCursor: rows.length > opts.limit && last ? encodeCursor({ bookedAt: last.bookedAt.toISOString(), id: last.id }) : null,
+  }
+}
+
+/** Bookings of the caller's shared spaces, plates masked. */
+export async function bookingsOfMySpaces(p: Platform, opts: { caller: AuthUser; limit: number; cursor?: string }) {
+  const spaces = await repo.spacesOfOwner(p.db, opts.caller.id)
+  if (spaces.length === 0) return { items: [], nextCursor: null }
+  const after = decodeCursor<{ bookedAt: string; id: string }>(opts.cursor)
+  const rows = await repo.listReservations(p.db, {
+    spaceIds: spaces.map((s) => s.id),
+    limit: opts.limit + 1,
+    ...(after ? { after: { bookedAt: new Date(after.bookedAt), id: after.id } } : {}),
+  })
+  const page = rows.slice(0, opts.limit)
+  const last = page.at(-1)
+  return {
+    items: page.map((r) => toReservationView(r, { maskPlate: true })),
+    nextCursor: rows.length > opts.limit && last ? encodeCursor({ bookedAt: last.bookedAt.toISOString(), id: last.id }) : null,
+  }
+}
+
+/**
+ * The periodic release: a booking whose car has not arrived by start + grace becomes a no-show
+ * (its space is free again; the no-show fee is kept) and an account reaching the lot's no-show
+ * threshold within the window is banned from booking for a while. Without a grace
+ * (`graceMinutes: null`) the space is held for the whole window and the unused booking expires
+ * at its end, without penalty beyond the quote.
+ */
+export async function releaseDueReservations(p: Platform, now: Date): Promise<{ noShows: number; expired: number; bans: number }> {
+  const totals = { noShows: 0, expired: 0, bans: 0 }
+  const lots = new Set<string>()
+  for (;;) {
+    const batch = await p.db.transaction().execute(async (tx) => {
+      const due = await repo.dueReservations(tx, now, 100)
+      const audits = []
+      for (const r of due) {
+        if (r.rules.graceMinutes === null) {
+          await repo.transition(tx, r.id, ['booked'], 'expired', { feeFen: r.quoteFen, endedAt: now })
+          totals.expired++
+          audits.push({ action: 'parking.reservation.expire', entityType: 'parkingReservation', entityId: r.id, before: auditView(r), after: { status: 'expired' } })
+        } else {
+          const fee = noShowFee(r.rules, r.quoteFen)
+          await repo.transition(tx, r.id, ['booked'], 'noShow', { feeFen: fee, endedAt: now })
+          if (fee !== r.quoteFen) await repo.insertCharges(tx, [ledger(r, 'noShow', fee, r.quoteFen, now)])
+          totals.noShows++
+          audits.push({ action: 'parking.reservation.noShow', entityType: 'parkingReservation', entityId: r.id, before: auditView(r), after: { status: 'noShow', feeFen: fee } })
+          const threshold = r.rules.noShowBanThreshold
+          if (threshold > 0) {
+            const recent = await repo.noShowsSince(tx, r.accountId, new Date(now.getTime() - r.rules.noShowWindowDays * 86_400_000))
+            const banned = (await repo.listBans(tx, { accountId: r.accountId, activeAt: now, limit: 1 })).length > 0
+            if (recent >= threshold && !banned) {
+              const ban = await repo.insertBan(tx, {
+                accountId: r.accountId,
+                reason: `${recent} no-shows within ${r.rules.noShowWindowDays} days`,
+                startsAt: now,
+                endsAt: new Date(now.getTime() + r.rules.banDays * 86_400_000),
+              })
+              totals.bans++
+              audits.push({ action: 'parking.ban.create', entityType: 'parkingBan', entityId: ban.id, after: ban })
+            }
+          }
+        }
+        lots.add(r.lotId)
+      }
+      await appendAudit(tx, SYSTEM_ACTOR, audits, now)
+      return due.length
+    })
+    if (batch < 100) break
+  }
+  for (const lotId of lots) {
+    const lot = await repo.findLot(p.db, lotId)
+    if (lot) await p.bus.publish(await occupancyEvent(p, p.db, lot, now))
+  }
+  return totals
+}
