@@ -22,7 +22,7 @@ import type { ImportInput, ImportProblem } from './regions.schemas.js'
 /**
  * Checking a GeoJSON import of regions (pure: the service fetches what the database knows).
  * Problem kinds, each with the feature index:
- *   missing_code, invalid_code, missing_name, invalid_level, parent_mismatch, parent_missing,
+ *   missing_code, invalid_code, invalid_level, missing_name, parent_mismatch, parent_missing,
  *   parent_rejected, duplicate_code (in the file), code_exists (in the database),
  *   invalid_geometry, unclosed_ring, too_few_points, self_intersection, hole_outside,
  *   outside_china, wrong_winding (repaired, warning), duplicate_vertices (repaired, warning),
@@ -111,13 +111,13 @@ export function checkImport(features: unknown[], opts: ImportOptions, ctx: Impor
     const f = (raw ?? {}) as { properties?: Record<string, unknown> | null; geometry?: unknown }
     const props = f.properties ?? {}
     const given = asText(prop(props, opts.mapping.code))
-    const err = (kind: string, message: string, extra: Partial<ImportProblem> = {}) => report(index, given || null, 'error', kind, message, extra)
+    let code = given
+    const err = (kind: string, message: string, extra: Partial<ImportProblem> = {}) => report(index, code || null, 'error', kind, message, extra)
     if (!given) return err('missing_code', `No code in property "${opts.mapping.code}"`)
     if (!/^[0-9]+$/.test(given)) return err('invalid_code', `Code "${given}" is not all digits`)
     const levelProp = asText(prop(props, opts.mapping.level)).toLowerCase()
     const level = opts.level ?? (levelProp ? ((REGION_LEVELS as readonly string[]).includes(levelProp) ? (levelProp as RegionLevel) : LEVEL_ALIASES[levelProp]) : inferLevel(given))
-    if (!level) return err('invalid_level', levelProp ? `Unknown level "${levelProp}"` : `Cannot tell the level of a ${given.length}-digit code`)
-    let code = given
+    if (!level) return levelProp ? err('invalid_level', `Unknown level "${levelProp}"`) : err('invalid_code', `A ${given.length}-digit code is no region code (6, 9, 12 or 15 digits)`)
     let sourceCode: string | null = null
     if (level === 'grid' && given.length === 14) {
       if (!opts.legacyGridCodes) return err('invalid_code', `Grid code ${given} has 14 digits (CJ/T 213); import with legacyGridCodes to accept it`)
@@ -244,13 +244,13 @@ export function checkImport(features: unknown[], opts: ImportOptions, ctx: Impor
   }
 
   // 5. a community's grids must cover it (checked once any of its grids is in the file)
+  // (all the file's well-formed grids count, rejected for overlap or not: the report describes the file)
   for (const [community, fileGrids] of groups) {
-    const kept = fileGrids.filter((g) => !rejected.has(g.index))
     const shape = shapeOf(community)
-    if (!shape || kept.length === 0) continue
-    const all = [...(ctx.dbGrids.get(community) ?? []).map((g) => polygonsOf(g.geometry)), ...kept.map((g) => g.polys!)]
+    if (!shape) continue
+    const all = [...(ctx.dbGrids.get(community) ?? []).map((g) => polygonsOf(g.geometry)), ...fileGrids.map((g) => g.polys!)]
     // area arithmetic first; the exact (costly) union only when it suggests a gap
-    const covered = [...(ctx.dbGrids.get(community) ?? []).map((g) => multiPolygonArea(polygonsOf(g.geometry))), ...kept.map((g) => g.area! - (outside.get(g.index) ?? 0))]
+    const covered = [...(ctx.dbGrids.get(community) ?? []).map((g) => multiPolygonArea(polygonsOf(g.geometry))), ...fileGrids.map((g) => g.area! - (outside.get(g.index) ?? 0))]
     const estimate = multiPolygonArea(shape) - covered.reduce((s, a) => s + a, 0) + (overlapSum.get(community) ?? 0)
     if (estimate <= opts.areaTolerance) continue
     const gaps = difference(shape, union(all[0]!, ...all.slice(1)))

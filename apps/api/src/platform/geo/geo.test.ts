@@ -8,6 +8,9 @@ import {
   convertCoordinates,
   gcj02ToWgs84,
   geometryArea,
+  interiorsOverlap,
+  outsideArea,
+  overlapArea,
   PolygonIndex,
   pointInPolygons,
   ringArea,
@@ -127,5 +130,21 @@ describe('geo: point lookup', () => {
     assert.equal(pointInPolygons([2, 3], polys), 0, 'on the hole edge')
     assert.equal(pointInPolygons([20.5, 0.5], polys), 1)
     assert.equal(pointInPolygons([15, 0.5], polys), -1)
+  })
+})
+
+describe('geo: topology', () => {
+  const sq = (x0: number, y0: number, x1: number, y1: number) => [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] as Position[][]
+  test('neighbours sharing an edge do not overlap; rectangles overlapping along collinear edges do', () => {
+    assert.equal(overlapArea([sq(118, 32, 118.01, 32.01)], [sq(118.01, 32, 118.02, 32.01)]), 0)
+    assert.ok(interiorsOverlap([sq(118, 32, 118.011, 32.01)], [sq(118.01, 32, 118.02, 32.01)]))
+    assert.ok(interiorsOverlap([sq(118, 32, 118.01, 32.01)], [sq(118, 32, 118.01, 32.01)]), 'identical')
+    const a = overlapArea([sq(118, 32, 118.011, 32.01)], [sq(118.01, 32, 118.02, 32.01)])
+    assert.ok(Math.abs(a - ringArea(sq(118.01, 32, 118.011, 32.01)[0]!)) < 1e-3)
+  })
+  test('outside area of a child', () => {
+    assert.equal(outsideArea([sq(118, 32, 118.01, 32.01)], [sq(117, 31, 119, 33)]), 0)
+    const out = outsideArea([sq(118, 32, 118.02, 32.01)], [sq(117, 31, 118.01, 33)])
+    assert.ok(Math.abs(out - ringArea(sq(118.01, 32, 118.02, 32.01)[0]!)) < 1e-3)
   })
 })

@@ -7,10 +7,11 @@ import type { PolygonCoords } from './types.js'
 type Multi = PolygonCoords[]
 
 /**
- * Do two valid (multi)polygons share interior? Exact and cheap for neighbours that only share
- * edges (the usual case among grids): a proper crossing of their edges, a vertex of one strictly
- * inside the other, or an interior point (centroid) of one inside the other. Clipping is left
- * to the caller, for the pairs that do overlap.
+ * Do two valid (multi)polygons share interior? Cheap for neighbours that only share edges (the
+ * usual case among grids): a proper crossing of their edges, a vertex or an edge midpoint of
+ * one strictly inside the other (midpoints catch overlaps along collinear edges), or an
+ * interior point (centroid) of one inside the other. Clipping is left to the caller, for the
+ * pairs that do overlap.
  */
 export function interiorsOverlap(a: Multi, b: Multi): boolean {
   const ra = a.flat()
@@ -18,7 +19,15 @@ export function interiorsOverlap(a: Multi, b: Multi): boolean {
   if (findRingCrossings([...ra, ...rb], { limit: 1, groups: [...ra.map(() => 0), ...rb.map(() => 1)] }).length > 0) return true
   const ta = new PolygonTester(a)
   const tb = new PolygonTester(b)
-  for (const [rings, other] of [[ra, tb], [rb, ta]] as const) for (const ring of rings) for (const [x, y] of ring) if (other.test(x, y) > 0) return true
+  for (const [rings, other] of [[ra, tb], [rb, ta]] as const) {
+    for (const ring of rings) {
+      for (let i = 0; i < ring.length - 1; i++) {
+        const [x0, y0] = ring[i]!
+        const [x1, y1] = ring[i + 1]!
+        if (other.test(x0, y0) > 0 || other.test((x0 + x1) / 2, (y0 + y1) / 2) > 0) return true
+      }
+    }
+  }
   for (const [polys, self, other] of [[a, ta, tb], [b, tb, ta]] as const) {
     for (const poly of polys) {
       const [x, y] = centroidOf([poly])

@@ -103,8 +103,14 @@ export function checkAreaGeometry(input: unknown, opts: { requireChina?: boolean
   if (issues.some((i) => i.severity === 'error')) return { geometry: null, issues }
 
   const allRings = polys.flat()
-  for (const c of findRingCrossings(allRings, { limit: 3 })) {
-    error('self_intersection', `Rings ${c.relation === 'overlap' ? 'overlap along an edge' : c.relation === 'touch' ? 'touch themselves' : 'cross'} near ${c.at[0].toFixed(6)}, ${c.at[1].toFixed(6)}`, c.at)
+  const seen = new Set<string>()
+  for (const c of findRingCrossings(allRings, { limit: 5 })) {
+    // one place is often met by several pairs of edges: report it once
+    const where = `${c.at[0].toFixed(6)}, ${c.at[1].toFixed(6)}`
+    if (seen.has(where)) continue
+    seen.add(where)
+    const what = c.relation === 'overlap' ? 'run along each other' : c.relation === 'touch' ? 'touch' : 'cross'
+    error('self_intersection', `${c.ringA === c.ringB ? 'A ring\'s edges' : 'Two rings'} ${what} near ${where}`, c.at)
   }
   for (const [pi, poly] of polys.entries()) {
     for (let ri = 1; ri < poly.length; ri++) {
