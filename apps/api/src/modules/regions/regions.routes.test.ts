@@ -86,7 +86,7 @@ describe('regions: Nanjing districts, locate, division, reads and people', () =>
   })
 
   test('points outside Nanjing get a 404 problem; strict=true wants a grid', async () => {
-    for (const [lng, lat] of [[121.47, 31.23], [118.51, 31.67], [116.397, 39.908]]) {
+    for (const [lng, lat] of [[121.47, 31.23], [118.51, 31.67], [116.397, 39.908]] as Position[]) {
       const res = await locate(lng, lat)
       assert.equal(res.statusCode, 404)
       assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
