@@ -22,6 +22,7 @@ export interface LocatedPoint {
 export class LocateIndex {
   private readonly levels: { level: RegionLevel; codes: string[]; index: PolygonIndex }[]
   private readonly names: Map<string, string>
+  private readonly grids: { codes: string[]; index: PolygonIndex } | null
 
   constructor(shapes: { code: string; level: RegionLevel; geometry: AreaGeometry }[], names: { code: string; name: string }[]) {
     this.names = new Map(names.map((n) => [n.code, n.name]))
@@ -33,17 +34,17 @@ export class LocateIndex {
         return { level, codes: mine.map((s) => s.code), index: new PolygonIndex(mine.map((s) => s.geometry)) }
       })
       .filter((l) => l.codes.length > 0)
+    this.grids = this.levels.find((l) => l.level === 'grid') ?? null
   }
 
   get gridCount() {
-    return this.levels.find((l) => l.level === 'grid')?.codes.length ?? 0
+    return this.grids?.codes.length ?? 0
   }
 
   /** The grid code containing a WGS84 point, or null: the hot path, no allocation. */
   gridAt(lng: number, lat: number): string | null {
-    const grids = this.levels[0]?.level === 'grid' ? this.levels[0] : null
-    const i = grids ? grids.index.find(lng, lat) : -1
-    return i >= 0 ? grids!.codes[i]! : null
+    const i = this.grids ? this.grids.index.find(lng, lat) : -1
+    return i >= 0 ? this.grids!.codes[i]! : null
   }
 
   /**

@@ -11,7 +11,7 @@ export const CRS_LIST = ['WGS84', 'GCJ-02', 'BD-09'] as const
 export type Crs = (typeof CRS_LIST)[number]
 
 const A = 6378245.0 // Krasovsky 1940 semi-major axis, as in the GCJ-02 formula
-const EE = 0.00669342162296594323
+const EE = 0.006693421622965943 // Krasovsky eccentricity², as published (0.00669342162296594323) to double precision
 const X_PI = (Math.PI * 3000.0) / 180.0
 
 /** The rectangle inside which GCJ-02 applies an offset (the usual published bounds). */

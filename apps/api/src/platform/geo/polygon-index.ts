@@ -49,7 +49,12 @@ export const pointInPolygons = (p: Position, polys: PolygonCoords[]): number => 
 function flatten(items: PolygonCoords[][]) {
   let rings = 0
   let verts = 0
-  for (const polys of items) for (const poly of polys) for (const ring of poly) (rings++, (verts += ring.length))
+  for (const polys of items) {
+    for (const poly of polys) {
+      rings += poly.length
+      for (const ring of poly) verts += ring.length
+    }
+  }
   const xy = new Float64Array(verts * 2)
   const ringStart = new Uint32Array(rings + 1)
   const itemRing = new Uint32Array(items.length + 1)
@@ -57,11 +62,16 @@ function flatten(items: PolygonCoords[][]) {
   let v = 0
   items.forEach((polys, i) => {
     itemRing[i] = r
-    for (const poly of polys)
+    for (const poly of polys) {
       for (const ring of poly) {
         ringStart[r++] = v
-        for (const [x, y] of ring) (xy[2 * v] = x, (xy[2 * v + 1] = y), v++)
+        for (const [x, y] of ring) {
+          xy[2 * v] = x
+          xy[2 * v + 1] = y
+          v++
+        }
       }
+    }
   })
   itemRing[items.length] = r
   ringStart[r] = v
