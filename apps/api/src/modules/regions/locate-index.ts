@@ -97,6 +97,3 @@ export function locateIndexOf(p: Platform): Promise<LocateIndex> {
   }
   return built
 }
-
-/** Forget the cached index of this instance (the bus event does this for every instance). */
-export const invalidateLocateIndex = (p: Platform) => cache.delete(p)

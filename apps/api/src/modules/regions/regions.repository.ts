@@ -98,23 +98,21 @@ const columns = [
 const current = sql<boolean>`(valid_to is null or valid_to > current_date)`
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-export const regionsRepository = {
-  find(db: Executor, code: string): Promise<RegionRow | undefined> {
-    return db.selectFrom('regions').select(columns).where('code', '=', code).executeTakeFirst()
-  },
+/** Run a lookup by code in slices, keeping `in (…)` lists well under the 65,535 parameter limit. */
+async function inSlices<T>(codes: string[], lookup: (slice: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = []
+  for (let i = 0; i < codes.length; i += 1000) out.push(...(await lookup(codes.slice(i, i + 1000))))
+  return out
+}
 
+export const regionsRepository = {
   findWithGeometry(db: Executor, code: string): Promise<RegionWithGeometry | undefined> {
     return db.selectFrom('regions').select([...columns, 'geometry']).where('code', '=', code).executeTakeFirst()
   },
 
-  /** Rows of these codes (any validity), with geometry when asked. */
-  findMany(db: Executor, codes: string[], withGeometry: boolean): Promise<RegionWithGeometry[]> {
-    if (codes.length === 0) return Promise.resolve([])
-    return db
-      .selectFrom('regions')
-      .select([...columns, withGeometry ? 'geometry' : sql<null>`null`.as('geometry')])
-      .where('code', 'in', codes)
-      .execute()
+  /** Rows of these codes (any validity), with geometry. */
+  findMany(db: Executor, codes: string[]): Promise<RegionWithGeometry[]> {
+    return inSlices(codes, (slice) => db.selectFrom('regions').select([...columns, 'geometry']).where('code', 'in', slice).execute())
   },
 
   /** A page of current regions ordered by code, filtered by level, parent and visibility. */
@@ -169,25 +167,15 @@ export const regionsRepository = {
 
   /** Codes among these that exist already. */
   async existingCodes(db: Executor, codes: string[]): Promise<Set<string>> {
-    const found = new Set<string>()
-    for (let i = 0; i < codes.length; i += 1000) {
-      const rows = await db.selectFrom('regions').select('code').where('code', 'in', codes.slice(i, i + 1000)).execute()
-      for (const r of rows) found.add(r.code)
-    }
-    return found
+    const rows = await inSlices(codes, (slice) => db.selectFrom('regions').select('code').where('code', 'in', slice).execute())
+    return new Set(rows.map((r) => r.code))
   },
 
   /** Current grids of some communities, with geometry. */
   gridsOf(db: Executor, communityCodes: string[]): Promise<RegionWithGeometry[]> {
-    if (communityCodes.length === 0) return Promise.resolve([])
-    return db
-      .selectFrom('regions')
-      .select([...columns, 'geometry'])
-      .where('level', '=', 'grid')
-      .where('parentCode', 'in', communityCodes)
-      .where(current)
-      .orderBy('code')
-      .execute()
+    return inSlices(communityCodes, (slice) =>
+      db.selectFrom('regions').select([...columns, 'geometry']).where('level', '=', 'grid').where('parentCode', 'in', slice).where(current).orderBy('code').execute(),
+    )
   },
 
   async insertMany(db: Executor, rows: NewRegion[]): Promise<void> {
@@ -218,14 +206,6 @@ export const regionsRepository = {
 
   deleteGridsOf(db: Executor, communityCode: string): Promise<{ code: string }[]> {
     return db.deleteFrom('regions').where('level', '=', 'grid').where('parentCode', '=', communityCode).returning('code').execute()
-  },
-
-  countRegions(db: Executor): Promise<number> {
-    return db
-      .selectFrom('regions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow()
-      .then((r) => Number(r.n))
   },
 
   /** Everything the point lookup needs: current regions with geometry, in code order, and all names. */

@@ -1,4 +1,4 @@
-import type { AuthUser } from '../../platform/access.js'
+import { regionPrefix, type AuthUser } from '../../platform/access.js'
 import { appendAudit, type Actor } from '../../platform/audit.js'
 import { isUniqueViolation } from '../../platform/db/pg-errors.js'
 import { DomainError, invalid, notFound } from '../../platform/errors.js'
@@ -98,8 +98,7 @@ export async function exportGeoJson(p: Platform, opts: { caller: AuthUser; code:
   const { row } = await visibleRegion(p, opts.caller, opts.code, 'full')
   const from = REGION_LEVELS.indexOf(row.level)
   const levels = REGION_LEVELS.slice(from, from + opts.depth + 1)
-  const prefix = row.level === 'city' ? row.code.slice(0, 4) : row.code
-  const rows = await repo.subtree(p.db, prefix, levels)
+  const rows = await repo.subtree(p.db, regionPrefix(row.code), levels)
   return {
     type: 'FeatureCollection' as const,
     features: rows.map((r) => ({
@@ -113,8 +112,7 @@ export async function exportGeoJson(p: Platform, opts: { caller: AuthUser; code:
 
 export async function regionStats(p: Platform, opts: { caller: AuthUser; code: string }) {
   const { row } = await visibleRegion(p, opts.caller, opts.code, 'full')
-  const prefix = row.level === 'city' ? row.code.slice(0, 4) : row.code
-  const [stats, children] = await Promise.all([repo.descendantStats(p.db, prefix, row.code), repo.countChildren(p.db, row.code)])
+  const [stats, children] = await Promise.all([repo.descendantStats(p.db, regionPrefix(row.code), row.code), repo.countChildren(p.db, row.code)])
   const descendants = Object.fromEntries(stats.map((s) => [s.level, Number(s.count)]))
   const grid = stats.find((s) => s.level === 'grid')
   const gridArea = Number(grid?.area ?? 0)
@@ -164,7 +162,7 @@ export async function importRegions(p: Platform, opts: { actor: Actor; caller?: 
   const communities = [...ancestors, ...codes].filter((c) => c.length === 12)
   const [existing, known, dbGrids] = await Promise.all([
     repo.existingCodes(p.db, [...codes]),
-    repo.findMany(p.db, [...ancestors, ...communities], true),
+    repo.findMany(p.db, [...ancestors, ...communities]),
     repo.gridsOf(p.db, communities),
   ])
   const gridsBy = new Map<string, { code: string; geometry: AreaGeometry }[]>()
