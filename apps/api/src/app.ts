@@ -22,6 +22,7 @@ import { JobRunner } from './platform/jobs.js'
 import { createPersonalDataCipher } from './platform/personal-data.js'
 import type { Platform } from './platform/platform.js'
 import { auditModule } from './modules/audit/index.js'
+import { casesModule } from './modules/cases/index.js'
 import { classesModule } from './modules/classes/index.js'
 import { filesModule } from './modules/files/index.js'
 import { authenticationPlugin, identityModule } from './modules/identity/index.js'
@@ -141,6 +142,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(regionsModule, { prefix: '/api/v1' })
   await app.register(parkingModule, { prefix: '/api/v1' })
   await app.register(classesModule, { prefix: '/api/v1' })
+  await app.register(casesModule, { prefix: '/api/v1' })
 
   await registerWeb(app, config.webDist)
   await platform.jobs.register()

@@ -1,0 +1,556 @@
+import { isAdmin, type AuthUser, type Role } from '../../platform/access.js'
+import { appendAudit, type Actor } from '../../platform/audit.js'
+import type { Executor, Tx } from '../../platform/db/database.js'
+import { DomainError, invalid, notFound } from '../../platform/errors.js'
+import type { NewBusEvent } from '../../platform/events.js'
+import { distanceMetres, toWgs84, type Crs } from '../../platform/geo/index.js'
+import type { UnitOfWork } from '../../platform/idempotency.js'
+import { maskName, maskPhone } from '../../platform/personal-data.js'
+import type { Platform } from '../../platform/platform.js'
+import { findClass } from '../classes/index.js'
+import { locatePoint, type LocatedPoint } from '../regions/index.js'
+import { applyClockEffect, stageDeadline, type CaseClocks } from './case-clock.js'
+import { workCalendar } from './case-calendar.js'
+import { CASE_STAGES, DEFAULT_CLASS_LIMITS, type CaseStage, type ClassLimits } from './case-limits.js'
+import { taskRulesFor } from './case-queues.js'
+import {
+  CASE_TRANSITIONS,
+  PUBLIC_STATUS,
+  STAGE_OF,
+  availableActions,
+  initialStateFor,
+  isOpen,
+  nextState,
+  refusalError,
+  type CaseAction,
+  type CaseSource,
+} from './case-workflow.js'
+import { assertCanSeeCase, canSeeCase, casesPolicy, sourcesFor } from './cases.policy.js'
+import { casesRepository as repo, type CaseListFilter, type CaseRow, type ClassKind } from './cases.repository.js'
+import type { CaseActionInputBody, CaseView, CreateCaseInput, ListCasesQueryInput } from './cases.schemas.js'
+import { elapsedFraction, lightFor, localDateOf, type Light, type WorkCalendar } from './work-calendar.js'
+
+/** Duplicate proposals: open cases of the same class within this distance and time. */
+export const DUPLICATE_RADIUS_M = 50
+export const DUPLICATE_WINDOW_HOURS = 72
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null)
+
+async function classSettings(db: Executor, classKind: ClassKind, minorClass: string): Promise<ClassLimits & { defaultDepartmentId: string | null }> {
+  const row = await repo.classSettings(db, classKind, minorClass)
+  if (!row) return { ...DEFAULT_CLASS_LIMITS, defaultDepartmentId: null }
+  return { ...DEFAULT_CLASS_LIMITS, ...row.limits, urgency: row.urgency, closingStandard: row.closingStandard, defaultDepartmentId: row.defaultDepartmentId }
+}
+
+/** The light of the running stage now (computed, so a list is exact between timer runs). */
+function currentLight(calendar: WorkCalendar, row: Pick<CaseRow, 'state' | 'stage' | 'clocks' | 'light'>, now: Date): Light {
+  if (!isOpen(row.state) || !row.stage) return row.light
+  const clock = row.clocks[row.stage]
+  if (!clock || clock.end) return row.light
+  const pauses = clock.pauses.filter((x) => x.to).map((x) => ({ from: new Date(x.from), to: new Date(x.to!) }))
+  const until = clock.pauses.find((x) => !x.to)?.from
+  return lightFor(elapsedFraction(calendar, new Date(clock.start), until ? new Date(until) : now, clock.limit, pauses))
+}
+
+export function toCaseView(p: Platform, calendar: WorkCalendar, row: CaseRow, caller: AuthUser | null, now: Date): CaseView {
+  const staff = caller && !(caller.roles.length === 1 && caller.roles[0] === 'resident')
+  const ownReport = caller?.id === row.reporterId
+  const showReporter = staff || ownReport
+  const name = row.reporterNameEnc ? p.pii.decrypt(row.reporterNameEnc) : null
+  const phone = row.reporterPhoneEnc ? p.pii.decrypt(row.reporterPhoneEnc) : null
+  const actions = caller ? availableActionsFor(caller, row) : []
+  return {
+    id: row.id,
+    number: row.number,
+    source: row.source,
+    classKind: row.classKind,
+    majorClass: row.majorClass,
+    minorClass: row.minorClass,
+    componentCode: row.componentCode,
+    description: row.description,
+    address: row.address,
+    lng: row.lng,
+    lat: row.lat,
+    gridCode: row.gridCode,
+    communityCode: row.communityCode,
+    streetCode: row.streetCode,
+    districtCode: row.districtCode,
+    state: row.state,
+    publicStatus: PUBLIC_STATUS[row.state],
+    stage: row.stage,
+    stageDeadline: iso(row.stageDeadline),
+    light: currentLight(calendar, row, now),
+    extensionPending: row.extensionPending,
+    supervised: row.supervised,
+    urgency: row.urgency,
+    departmentId: row.departmentId,
+    proposedDepartmentId: row.proposedDepartmentId,
+    primaryCaseId: row.primaryCaseId,
+    // Reporter details are masked for everyone; anonymous reports hide even the masked name from the public.
+    reporter: {
+      name: showReporter && name && !(row.anonymous && !staff) ? maskName(name) : null,
+      phone: showReporter && phone ? maskPhone(phone) : null,
+      anonymous: row.anonymous,
+    },
+    photos: row.photos,
+    version: row.version,
+    reportedAt: row.reportedAt.toISOString(),
+    registeredAt: iso(row.registeredAt),
+    dispatchedAt: iso(row.dispatchedAt),
+    handledAt: iso(row.handledAt),
+    closedAt: iso(row.closedAt),
+    // jsonb does not keep key order: list finished stages in workflow order.
+    timings: CASE_STAGES.flatMap((stage) => row.timings[stage] ?? []),
+    actions,
+  }
+}
+
+/** Roles that may act on this particular case: handlers only on their department's cases, field and centre roles only inside their regions. */
+function actingRoles(user: AuthUser, row: Pick<CaseRow, 'gridCode' | 'departmentId' | 'reporterId'>): Role[] {
+  const inRegion = canSeeCase({ ...user, departmentId: null }, { ...row, reporterId: null })
+  return user.roles.filter((r) => (r === 'departmentHandler' ? row.departmentId !== null && row.departmentId === user.departmentId : r !== 'resident' && inRegion))
+}
+
+function availableActionsFor(user: AuthUser, row: CaseRow): CaseAction[] {
+  return availableActions(row.state, actingRoles(user, row), { extensionPending: row.extensionPending })
+}
+
+function caseEvent(type: string, row: CaseRow, data: Record<string, unknown>): NewBusEvent {
+  return {
+    type,
+    regionCode: row.gridCode,
+    departmentId: row.departmentId,
+    data: { id: row.id, number: row.number, state: row.state, light: row.light, stage: row.stage, minorClass: row.minorClass, lng: row.lng, lat: row.lat, ...data },
+  }
+}
+
+/** The department auto-dispatch proposes: a dispatch rule, else the class's default department. */
+async function proposeDepartment(db: Executor, opts: { classKind: ClassKind; minorClass: string; gridCode: string; defaultDepartmentId: string | null }) {
+  const rule = await repo.matchDispatchRule(db, opts)
+  return rule?.departmentId ?? opts.defaultDepartmentId
+}
+
+async function assertPhotosExist(tx: Tx, photos: readonly string[]) {
+  if (photos.length === 0) return
+  const found = await tx.selectFrom('files').select('sha256').where('sha256', 'in', [...photos]).execute()
+  const known = new Set(found.map((f) => f.sha256))
+  const missing = photos.map((sha, i) => ({ sha, i })).filter((x) => !known.has(x.sha))
+  if (missing.length) throw invalid(missing.map((m) => ({ field: `photos.${m.i}`, reason: 'no uploaded file with this id' })))
+}
+
+/** What intake needs from caches and outside the transaction (PGlite has one connection: inside a transaction use only `tx`). */
+export interface ReportContext {
+  calendar: WorkCalendar
+  place: LocatedPoint & { grid: NonNullable<LocatedPoint['grid']> }
+  lng: number
+  lat: number
+  source: CaseSource
+}
+
+/** Check who may report as what, and locate the point in its grid. */
+export async function prepareReport(p: Platform, opts: { caller: AuthUser; input: CreateCaseInput }): Promise<ReportContext> {
+  const { caller, input } = opts
+  casesPolicy.assert(caller, 'cases.report')
+  const allowed = sourcesFor(caller)
+  const source = input.source ?? allowed[0]
+  if (!source || !allowed.includes(source)) throw new DomainError('FORBIDDEN', `Your role may not report as ${input.source}`)
+  const [lng, lat] = toWgs84((input.crs ?? 'WGS84') as Crs, input.lng, input.lat)
+  const place = await locatePoint(p, lng, lat)
+  if (!place?.grid) throw invalid([{ field: 'lng', reason: 'the point is in no unit grid of this deployment' }], 'The location is outside every unit grid')
+  return { calendar: await workCalendar(p), place: { ...place, grid: place.grid }, lng, lat, source }
+}
+
+/**
+ * Take in a report from any source: number it, start the register clock, propose a department
+ * and list possible duplicates. Runs inside the caller's transaction (so an Idempotency-Key
+ * record commits with it).
+ */
+export async function reportCase(
+  p: Platform,
+  tx: Tx,
+  opts: { actor: Actor; caller: AuthUser; input: CreateCaseInput; context: ReportContext },
+): Promise<UnitOfWork<{ case: CaseView; duplicates: { id: string; number: string; state: string; distanceM: number; reportedAt: string }[] }>> {
+  const { caller, input } = opts
+  const { calendar, place, lng, lat, source } = opts.context
+  const klass = await findClass(p, { kind: input.classKind, code: input.minorClass, db: tx })
+  if (!klass || klass.retired) throw invalid([{ field: 'minorClass', reason: klass ? 'this class is retired' : `no ${input.classKind} class ${input.minorClass}` }])
+  await assertPhotosExist(tx, input.photos ?? [])
+
+  const now = p.clock.now()
+  const settings = await classSettings(tx, input.classKind, input.minorClass)
+  const gridCode = place.grid.code
+  const districtCode = gridCode.slice(0, 6)
+  const state = initialStateFor(source)
+  const clocks: CaseClocks = { register: { start: now.toISOString(), limit: settings.register, pauses: [], end: null } }
+  const deadline = stageDeadline(calendar, clocks, 'register')
+  const day = localDateOf(calendar, now)
+  const seq = await repo.nextNumber(tx, districtCode, day)
+  const row = await repo.insert(tx, {
+    number: `${day.replaceAll('-', '')}${String(seq).padStart(5, '0')}`,
+    source,
+    classKind: input.classKind,
+    majorClass: input.minorClass.slice(0, 2),
+    minorClass: input.minorClass,
+    componentCode: input.componentCode ?? null,
+    description: input.description,
+    address: input.address ?? null,
+    lng,
+    lat,
+    gridCode,
+    communityCode: place.community?.code ?? null,
+    streetCode: place.street?.code ?? null,
+    districtCode,
+    state,
+    suspendedFrom: null,
+    urgency: settings.urgency,
+    departmentId: null,
+    proposedDepartmentId: await proposeDepartment(tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }),
+    primaryCaseId: null,
+    lastCheckOutcome: null,
+    reporterId: caller.id,
+    reporterNameEnc: input.reporter?.name ? p.pii.encrypt(input.reporter.name) : null,
+    reporterPhoneEnc: input.reporter?.phone ? p.pii.encrypt(input.reporter.phone) : null,
+    reporterPhoneHash: input.reporter?.phone ? p.pii.lookupHash(input.reporter.phone) : null,
+    anonymous: input.anonymous ?? false,
+    confidence: input.confidence ?? null,
+    photos: input.photos ?? [],
+    stage: 'register',
+    clocks,
+    timings: {},
+    stageDeadline: deadline.deadline,
+    stageWarnAt: deadline.warnAt,
+    reportedAt: now,
+    registeredAt: null,
+    dispatchedAt: null,
+    handledAt: null,
+    closedAt: null,
+  })
+  await repo.insertEvent(tx, {
+    caseId: row.id,
+    at: now,
+    actorId: caller.id,
+    actorName: caller.username,
+    action: 'report',
+    fromState: null,
+    toState: state,
+    comment: null,
+    input: { source, confidence: input.confidence ?? null },
+    photos: row.photos,
+  })
+  await appendAudit(tx, opts.actor, { action: 'case.report', entityType: 'case', entityId: row.id, after: { number: row.number, state, gridCode, minorClass: row.minorClass, source } }, now)
+  const nearby = await repo.nearbyOpen(tx, {
+    minorClass: row.minorClass,
+    lng,
+    lat,
+    radiusM: DUPLICATE_RADIUS_M,
+    since: new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
+    excludeId: row.id,
+  })
+  const duplicates = nearby
+    .map((d) => ({ id: d.id, number: d.number, state: d.state, distanceM: Math.round(distanceMetres([lng, lat], [d.lng, d.lat]) * 10) / 10, reportedAt: d.reportedAt.toISOString() }))
+    .filter((d) => d.distanceM <= DUPLICATE_RADIUS_M)
+  return {
+    body: { case: toCaseView(p, calendar, row, caller, now), duplicates },
+    events: [caseEvent('case.reported', row, { action: 'report', source })],
+  }
+}
+
+/**
+ * Take a workflow action on a case: scope and role, the transition table, the stage clocks,
+ * then a compare-and-set on `version` with the case event and audit rows in the same transaction.
+ */
+export async function actOnCase(
+  p: Platform,
+  tx: Tx,
+  opts: { actor: Actor; caller: AuthUser; caseId: string; action: CaseAction; input: CaseActionInputBody; calendar: WorkCalendar },
+): Promise<UnitOfWork<CaseView>> {
+  const { caller, action, input, calendar } = opts
+  const row = await repo.find(tx, opts.caseId)
+  if (!row) throw notFound('Case')
+  assertCanSeeCase(caller, row)
+  if (row.version !== input.version) {
+    throw new DomainError('VERSION_CONFLICT', `The case is at version ${row.version}; reload and try again`, { currentVersion: row.version, currentState: row.state })
+  }
+  const now = p.clock.now()
+  const running = stageDeadline(calendar, row.clocks, row.stage)
+  const decision = nextState({
+    state: row.state,
+    action,
+    roles: actingRoles(caller, row),
+    input: { ...input, departmentCode: input.departmentId ?? null },
+    context: {
+      now,
+      caseId: row.id,
+      extensionPending: row.extensionPending,
+      suspendedFrom: row.suspendedFrom,
+      proposedDepartmentCode: row.proposedDepartmentId,
+      lastCheckOutcome: row.lastCheckOutcome,
+      stageDeadline: running.deadline,
+      closedAt: row.closedAt,
+    },
+  })
+  if (!decision.ok) {
+    // A role that exists but cannot act on this case (another department, another region) sees a 403 too.
+    throw refusalError(decision)
+  }
+  if (action === 'dispatch') {
+    const dept = await tx.selectFrom('departments').select(['id', 'disabled']).where('id', '=', input.departmentId!).executeTakeFirst()
+    if (!dept || dept.disabled) throw invalid([{ field: 'departmentId', reason: 'no such active department' }])
+  }
+  let primary: CaseRow | undefined
+  if (action === 'merge') {
+    primary = await repo.find(tx, input.primaryCaseId!)
+    if (!primary || !canSeeCase(caller, primary)) throw invalid([{ field: 'primaryCaseId', reason: 'no such case' }])
+    if (!isOpen(primary.state)) throw invalid([{ field: 'primaryCaseId', reason: 'the primary case is not open' }])
+    if (primary.minorClass !== row.minorClass) throw invalid([{ field: 'primaryCaseId', reason: 'the primary case has another class' }])
+  }
+  await assertPhotosExist(tx, input.photos ?? [])
+
+  const settings = await classSettings(tx, row.classKind, row.minorClass)
+  const clock = applyClockEffect({
+    clocks: row.clocks,
+    transition: decision,
+    now,
+    calendar,
+    limitOf: (stage: CaseStage) => settings[stage],
+    fromStage: STAGE_OF[row.state],
+    extraLimit: action === 'extendApprove' ? (input.extension ?? null) : null,
+  })
+  const timings = { ...row.timings }
+  if (clock.reopened) delete timings[clock.reopened]
+  for (const t of clock.ended) timings[t.stage] = t
+  const next = stageDeadline(calendar, clock.clocks, decision.stage)
+
+  const patch: Partial<CaseRow> = {
+    state: decision.to,
+    stage: decision.stage,
+    clocks: clock.clocks,
+    timings,
+    stageDeadline: next.deadline,
+    stageWarnAt: next.warnAt,
+    light: next.deadline && next.deadline <= now ? 'red' : next.warnAt && next.warnAt <= now ? 'yellow' : 'green',
+    ...(decision.flags.extensionPending !== undefined ? { extensionPending: decision.flags.extensionPending } : {}),
+    ...(decision.flags.supervised !== undefined ? { supervised: decision.flags.supervised } : {}),
+  }
+  if (decision.clock === 'none' || decision.to === row.state && decision.clock === 'keep') delete patch.light
+  switch (action) {
+    case 'register':
+      patch.registeredAt = now
+      break
+    case 'dispatch':
+      patch.departmentId = input.departmentId!
+      patch.dispatchedAt = now
+      break
+    case 'handled':
+      patch.handledAt = now
+      patch.photos = [...new Set([...row.photos, ...(input.photos ?? [])])]
+      break
+    case 'check':
+      patch.lastCheckOutcome = input.checkOutcome!
+      patch.photos = [...new Set([...row.photos, ...(input.photos ?? [])])]
+      break
+    case 'close':
+      patch.closedAt = now
+      break
+    case 'reopen':
+      patch.closedAt = null
+      patch.lastCheckOutcome = null
+      break
+    case 'suspend':
+      patch.suspendedFrom = row.state
+      break
+    case 'resume':
+      patch.suspendedFrom = null
+      break
+    case 'merge':
+      patch.primaryCaseId = primary!.id
+      break
+  }
+  const updated = await repo.updateIfVersion(tx, row.id, row.version, patch)
+  if (!updated) {
+    // Someone committed first: tell the caller what the case is now.
+    const current = await repo.find(tx, row.id)
+    throw new DomainError('VERSION_CONFLICT', 'The case was changed by someone else; reload and try again', { currentVersion: current?.version, currentState: current?.state })
+  }
+  await repo.insertEvent(tx, {
+    caseId: row.id,
+    at: now,
+    actorId: caller.id,
+    actorName: caller.username,
+    action,
+    fromState: row.state,
+    toState: updated.state,
+    comment: input.comment ?? input.reason ?? null,
+    input: { ...input, version: undefined, photos: undefined },
+    photos: input.photos ?? [],
+  })
+  if (primary) {
+    await repo.insertEvent(tx, {
+      caseId: primary.id,
+      at: now,
+      actorId: caller.id,
+      actorName: caller.username,
+      action: 'mergedInto',
+      fromState: primary.state,
+      toState: primary.state,
+      comment: `merged ${row.number}`,
+      input: { mergedCaseId: row.id },
+      photos: [],
+    })
+  }
+  await appendAudit(
+    tx,
+    opts.actor,
+    { action: `case.${action}`, entityType: 'case', entityId: row.id, before: { state: row.state, version: row.version }, after: { state: updated.state, version: updated.version, departmentId: updated.departmentId } },
+    now,
+  )
+  return { body: toCaseView(p, calendar, updated, caller, now), events: [caseEvent(`case.${action}`, updated, { action, from: row.state, to: updated.state })] }
+}
+
+export async function getCase(p: Platform, opts: { caller: AuthUser; caseId: string }) {
+  casesPolicy.assert(opts.caller, 'cases.read')
+  const row = await repo.find(p.db, opts.caseId)
+  if (!row) throw notFound('Case')
+  assertCanSeeCase(opts.caller, row)
+  const calendar = await workCalendar(p)
+  const staff = !(opts.caller.roles.length === 1 && opts.caller.roles[0] === 'resident')
+  const events = await repo.events(p.db, row.id)
+  return {
+    case: toCaseView(p, calendar, row, opts.caller, p.clock.now()),
+    timeline: events.map((e) => ({
+      id: String(e.id),
+      at: e.at.toISOString(),
+      // The public sees what happened, not which official did it.
+      actorName: staff ? e.actorName : '',
+      action: e.action,
+      fromState: e.fromState,
+      toState: e.toState,
+      comment: staff ? e.comment : null,
+      input: staff ? e.input : {},
+      photos: e.photos,
+    })),
+  }
+}
+
+const scopeOf = (user: AuthUser) => ({ all: isAdmin(user), regionCodes: user.regionCodes, departmentId: user.departmentId })
+
+/**
+ * Cases the caller may see: `tasks` — what waits for their roles, reddest and nearest deadline
+ * first; `all` — newest first with filters. Cursor pagination with a stable order.
+ */
+export async function listCases(p: Platform, opts: { caller: AuthUser; query: ListCasesQueryInput }) {
+  const { caller, query } = opts
+  casesPolicy.assert(caller, 'cases.read')
+  const order = query.view === 'tasks' ? 'urgency' : 'reported'
+  const filter: CaseListFilter = {
+    ...(query.state ? { states: query.state } : {}),
+    ...(query.stage ? { stage: query.stage } : {}),
+    ...(query.minorClass ? { minorClass: query.minorClass } : {}),
+    ...(query.source ? { source: query.source } : {}),
+    ...(query.region ? { regionCode: query.region } : {}),
+    ...(query.departmentId ? { departmentId: query.departmentId } : {}),
+    ...(query.light ? { light: query.light } : {}),
+    ...(query.from ? { from: new Date(query.from) } : {}),
+    ...(query.to ? { to: new Date(query.to) } : {}),
+    ...(query.q ? { q: query.q } : {}),
+  }
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined
+  const residentOnly = caller.roles.every((r) => r === 'resident')
+  let rows: CaseRow[]
+  if (residentOnly) {
+    rows = await repo.list(p.db, { filter: { ...filter }, scope: { all: false, regionCodes: [], departmentId: null }, reporterId: caller.id, limit: query.limit + 1, order, ...(after ? { after } : {}) })
+  } else if (query.view === 'tasks') {
+    const rules = taskRulesFor(caller.roles)
+    if (rules.length === 0) return { items: [], nextCursor: null }
+    rows = await repo.list(p.db, { filter, scope: scopeOf(caller), tasks: { rules, departmentId: caller.departmentId }, limit: query.limit + 1, order, ...(after ? { after } : {}) })
+  } else {
+    rows = await repo.list(p.db, { filter, scope: scopeOf(caller), limit: query.limit + 1, order, ...(after ? { after } : {}) })
+  }
+  const calendar = await workCalendar(p)
+  const now = p.clock.now()
+  const page = rows.slice(0, query.limit)
+  const last = page.at(-1)
+  return {
+    items: page.map((r) => toCaseView(p, calendar, r, caller, now)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(order, last) : null,
+  }
+}
+
+function encodeCursor(order: 'reported' | 'urgency', row: CaseRow): string {
+  const a = order === 'reported' ? row.reportedAt.toISOString() : `${{ red: 0, yellow: 1, green: 2 }[row.light]}|${row.stageDeadline?.toISOString() ?? 'null'}`
+  return Buffer.from(JSON.stringify({ a, id: row.id })).toString('base64url')
+}
+
+function decodeCursor(cursor: string): { a: string; id: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { a: string; id: string }
+    if (typeof v.a === 'string' && typeof v.id === 'string' && /^[0-9a-f-]{36}$/.test(v.id)) return v
+  } catch {}
+  throw invalid([{ field: 'cursor', reason: 'not a cursor from this list' }])
+}
+
+/** Open cases of the same class near a case (the operator's duplicate check). */
+export async function findDuplicates(p: Platform, opts: { caller: AuthUser; caseId: string }) {
+  const { case: c } = await getCase(p, opts)
+  const now = p.clock.now()
+  const rows = await repo.nearbyOpen(p.db, {
+    minorClass: c.minorClass,
+    lng: c.lng,
+    lat: c.lat,
+    radiusM: DUPLICATE_RADIUS_M,
+    since: new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
+    excludeId: c.id,
+  })
+  return rows
+    .filter((r) => canSeeCase(opts.caller, { ...r, reporterId: null }))
+    .map((r) => ({ id: r.id, number: r.number, state: r.state, distanceM: Math.round(distanceMetres([c.lng, c.lat], [r.lng, r.lat]) * 10) / 10, reportedAt: r.reportedAt.toISOString() }))
+    .filter((d) => d.distanceM <= DUPLICATE_RADIUS_M)
+}
+
+/** The reporter's name and phone in clear, for a call back: permission, purpose, audit. */
+export async function unmaskReporter(p: Platform, opts: { actor: Actor; caller: AuthUser; caseId: string; purpose: string }) {
+  casesPolicy.assert(opts.caller, 'personalData.unmask')
+  const row = await repo.find(p.db, opts.caseId)
+  if (!row) throw notFound('Case')
+  await p.db.transaction().execute((tx) =>
+    appendAudit(tx, opts.actor, { action: 'personalData.unmask', entityType: 'case', entityId: row.id, after: { fields: ['reporterName', 'reporterPhone'], purpose: opts.purpose } }),
+  )
+  return { name: row.reporterNameEnc ? p.pii.decrypt(row.reporterNameEnc) : null, phone: row.reporterPhoneEnc ? p.pii.decrypt(row.reporterPhoneEnc) : null }
+}
+
+/**
+ * The timer job: turn green cases yellow at 80 % of their stage limit and red at the deadline,
+ * recording one notice per case, stage run and deadline. The conditional light update and the
+ * unique notice make it safe with several instances and across restarts.
+ */
+export async function scanCaseTimers(p: Platform, now: Date, batch = 500): Promise<{ warned: number; overdue: number }> {
+  let warned = 0
+  let overdue = 0
+  for (;;) {
+    const due = await repo.dueForLight(p.db, now, batch)
+    if (due.length === 0) break
+    for (const c of due) {
+      const to: Light = c.stageDeadline && c.stageDeadline <= now ? 'red' : 'yellow'
+      const kind = to === 'red' ? 'overdue' : 'warning'
+      const changed = await p.db.transaction().execute(async (tx) => {
+        if (!(await repo.setLightIf(tx, c.id, c.light, to))) return false
+        return repo.insertNotification(tx, { caseId: c.id, kind, stage: c.stage ?? '', deadline: c.stageDeadline!, departmentId: c.departmentId, gridCode: c.gridCode, createdAt: now })
+      })
+      if (changed) {
+        if (to === 'red') overdue++
+        else warned++
+        await p.bus.publish({ type: `case.${kind}`, regionCode: c.gridCode, departmentId: c.departmentId, data: { id: c.id, number: c.number, stage: c.stage, light: to, deadline: c.stageDeadline?.toISOString() ?? null } })
+      }
+    }
+    if (due.length < batch) break
+  }
+  return { warned, overdue }
+}
+
+export async function listCaseNotifications(p: Platform, opts: { caller: AuthUser; limit: number }) {
+  casesPolicy.assert(opts.caller, 'cases.read')
+  const rows = await repo.notifications(p.db, { scope: scopeOf(opts.caller), limit: opts.limit })
+  return rows.map((r) => ({ id: String(r.id), caseId: r.caseId, number: r.number, kind: r.kind, stage: r.stage, deadline: r.deadline.toISOString(), createdAt: r.createdAt.toISOString() }))
+}
+
+export { CASE_TRANSITIONS }
