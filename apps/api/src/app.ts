@@ -24,6 +24,7 @@ import type { Platform } from './platform/platform.js'
 import { auditModule } from './modules/audit/index.js'
 import { casesModule } from './modules/cases/index.js'
 import { classesModule } from './modules/classes/index.js'
+import { componentsModule } from './modules/components/index.js'
 import { filesModule } from './modules/files/index.js'
 import { authenticationPlugin, identityModule } from './modules/identity/index.js'
 import { parkingModule } from './modules/parking/index.js'
@@ -142,6 +143,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(regionsModule, { prefix: '/api/v1' })
   await app.register(parkingModule, { prefix: '/api/v1' })
   await app.register(classesModule, { prefix: '/api/v1' })
+  await app.register(componentsModule, { prefix: '/api/v1' })
   await app.register(casesModule, { prefix: '/api/v1' })
 
   await registerWeb(app, config.webDist)
