@@ -6,6 +6,7 @@ import { DomainError, invalid, notFound } from '../../platform/errors.js'
 import { maskPhone } from '../../platform/personal-data.js'
 import { DUMMY_HASH, hashPassword, randomPassword, verifyPassword } from '../../platform/passwords.js'
 import type { Platform } from '../../platform/platform.js'
+import { announceUserChanged, credentialCache } from './credential-cache.js'
 import { identityPolicy } from './identity.policy.js'
 import { identityRepository as repo, type UserRow } from './identity.repository.js'
 import type { CreateUserInput, MeView, UpdateUserInput, UserView } from './identity.schemas.js'
@@ -112,25 +113,37 @@ export async function logoutUser(p: Platform, opts: { user: AuthUser; actor: Act
     await repo.revokeSession(tx, sessionId, p.clock.now())
     await appendAudit(tx, opts.actor, { action: 'auth.logout', entityType: 'session', entityId: sessionId })
   })
+  await announceUserChanged(p, opts.user.id)
 }
 
 /** Resolve a session cookie to its user, or null when unknown, expired or revoked. */
 export async function authenticateSession(p: Platform, token: string): Promise<AuthUser | null> {
-  const row = await repo.findLiveSession(p.db, sha256(token), p.clock.now())
+  const key = `s:${sha256(token)}`
+  const now = p.clock.now()
+  const cached = credentialCache(p).get(key, now.getTime())
+  if (cached) return cached
+  const row = await repo.findLiveSession(p.db, key.slice(2), now)
   if (!row) return null
   const scopes = (await repo.scopesOf(p.db, [row.id])).get(row.id) ?? []
-  return toAuthUser(row, scopes, 'session', row.sessionId)
+  const user = toAuthUser(row, scopes, 'session', row.sessionId)
+  credentialCache(p).set(key, user, now.getTime(), row.expiresAt.getTime())
+  return user
 }
 
 /** Resolve a Bearer API token; it acts with its owner's roles and scopes. */
 export async function authenticateToken(p: Platform, token: string): Promise<AuthUser | null> {
-  const row = await repo.findLiveToken(p.db, sha256(token))
-  if (!row) return null
+  const key = `t:${sha256(token)}`
   const now = p.clock.now()
+  const cached = credentialCache(p).get(key, now.getTime())
+  if (cached) return cached
+  const row = await repo.findLiveToken(p.db, key.slice(2))
+  if (!row) return null
   // Record use at most once a minute so a busy camera does not write on every request.
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(p.db, row.tokenId, now)
   const scopes = (await repo.scopesOf(p.db, [row.id])).get(row.id) ?? []
-  return toAuthUser(row, scopes, 'token', null)
+  const user = toAuthUser(row, scopes, 'token', null)
+  credentialCache(p).set(key, user, now.getTime(), null)
+  return user
 }
 
 async function assertDepartmentExists(p: Platform, departmentId: string | null | undefined) {
@@ -189,7 +202,7 @@ export async function updateUser(p: Platform, opts: { actor: Actor; caller: Auth
     throw new DomainError('CONFLICT', 'You cannot disable yourself or remove your own admin role')
   }
   const passwordHash = input.password ? await hashPassword(input.password) : undefined
-  return p.db.transaction().execute(async (tx) => {
+  const view = await p.db.transaction().execute(async (tx) => {
     const scopesBefore = (await repo.scopesOf(tx, [current.id])).get(current.id) ?? []
     const row = await repo.updateUser(tx, current.id, {
       ...(input.displayName !== undefined ? { displayName: input.displayName } : {}),
@@ -213,6 +226,8 @@ export async function updateUser(p: Platform, opts: { actor: Actor; caller: Auth
     })
     return toUserView(p, row!, regionCodes)
   })
+  await announceUserChanged(p, current.id)
+  return view
 }
 
 /** Page through users by username; `phone` finds exact matches through the keyed hash. */
@@ -257,11 +272,13 @@ export async function unmaskUserPersonalData(p: Platform, opts: { actor: Actor; 
 /** End every session of a user (lost phone, left the job). */
 export async function revokeUserSessions(p: Platform, opts: { actor: Actor; caller: AuthUser; userId: string }) {
   identityPolicy.assert(opts.caller, 'users.manage')
-  return p.db.transaction().execute(async (tx) => {
+  const result = await p.db.transaction().execute(async (tx) => {
     const revoked = await repo.revokeUserSessions(tx, opts.userId, p.clock.now())
     await appendAudit(tx, opts.actor, { action: 'user.revokeSessions', entityType: 'user', entityId: opts.userId, after: { revoked } })
     return { revoked }
   })
+  await announceUserChanged(p, opts.userId)
+  return result
 }
 
 /** Create an API token for the caller; the clear token is returned this once and stored only as a hash. */
@@ -292,6 +309,7 @@ export async function revokeApiToken(p: Platform, opts: { actor: Actor; caller: 
     if (!row) throw notFound('API token')
     await appendAudit(tx, opts.actor, { action: 'apiToken.revoke', entityType: 'apiToken', entityId: row.id, after: { name: row.name } })
   })
+  await announceUserChanged(p, opts.caller.id)
 }
 
 export async function listDepartments(p: Platform, opts: { caller: AuthUser }) {
