@@ -79,7 +79,7 @@ function solve(f: (c: number) => number, target: number, lo: number, hi: number)
   return (lo + hi) / 2
 }
 
-/** Equal-area cut values along an axis so that `parts` slices of `m` have the given area shares. */
+/** Cut values along an axis splitting `m` into slices whose areas follow `shares` (from the high end when `fromHigh`). */
 function equalAreaCuts(m: Multi, axis: 0 | 1, shares: number[], fromHigh: boolean): number[] {
   const b = bboxOf(m)
   const lo = b[axis]

@@ -104,6 +104,8 @@ export class PolygonIndex {
   private readonly grid = { minX: 0, minY: 0, maxX: -1, maxY: -1, cols: 0, rows: 0, sx: 0, sy: 0 }
   private readonly bucketStart: Uint32Array = new Uint32Array(1)
   private readonly cand: Uint32Array = new Uint32Array(0)
+  /** The candidates' boxes, copied next to each other so a bucket's scan reads one stretch of memory. */
+  private readonly candBox: Float64Array = new Float64Array(0)
   private readonly deferred: Uint8Array = new Uint8Array(0)
   // state of the current tree query, kept on the instance so the hot path allocates nothing
   private qx = 0
@@ -184,10 +186,14 @@ export class PolygonIndex {
     }
     this.bucketStart = new Uint32Array(buckets + 1)
     this.cand = new Uint32Array(total)
+    this.candBox = new Float64Array(total * 4)
     let k = 0
     lists.forEach((list, b) => {
       this.bucketStart[b] = k
-      for (const i of list) this.cand[k++] = i
+      for (const i of list) {
+        this.candBox.set(this.boxes.subarray(4 * i, 4 * i + 4), 4 * k)
+        this.cand[k++] = i
+      }
     })
     this.bucketStart[buckets] = k
   }
@@ -200,11 +206,11 @@ export class PolygonIndex {
     const r = Math.min(g.rows - 1, Math.floor((y - g.minY) * g.sy))
     const b = r * g.cols + c
     if (this.deferred[b]) return this.findInTree(x, y)
-    const boxes = this.boxes
+    const boxes = this.candBox
     let boundary = -1
     for (let k = this.bucketStart[b]!, end = this.bucketStart[b + 1]!; k < end; k++) {
+      if (x < boxes[4 * k]! || y < boxes[4 * k + 1]! || x > boxes[4 * k + 2]! || y > boxes[4 * k + 3]!) continue
       const i = this.cand[k]!
-      if (x < boxes[4 * i]! || y < boxes[4 * i + 1]! || x > boxes[4 * i + 2]! || y > boxes[4 * i + 3]!) continue
       const res = pipFlat(x, y, this.xy, this.ringStart, this.itemRing[i]!, this.itemRing[i + 1]!)
       if (res > 0) return i
       // candidates are in index order, so the first border hit is the lowest
