@@ -32,7 +32,8 @@ export const TERRITORY = {
   inB1: { lng: 118.81, lat: 32.04 },
 }
 
-export async function importTerritory(t: TestApp, adminCookie: string) {
+/** The import request body of the test territory. */
+export function territoryImport() {
   const features = [
     feature('320102', '玄武区', 'district', null, [118.7, 31.98, 118.86, 32.1]),
     feature('320102001', '测试街道甲', 'street', '320102', [118.76, 32.02, 118.8, 32.06]),
@@ -43,16 +44,15 @@ export async function importTerritory(t: TestApp, adminCookie: string) {
     feature('320102001001002', '甲2网格', 'grid', '320102001001', [118.78, 32.03, 118.79, 32.05]),
     feature('320102002001001', '乙1网格', 'grid', '320102002001', [118.8, 32.03, 118.82, 32.05]),
   ]
-  const res = await t.inject({
-    method: 'POST',
-    url: '/api/v1/regions/import',
-    headers: { cookie: adminCookie },
-    payload: {
-      featureCollection: { type: 'FeatureCollection', features },
-      mapping: { code: 'code', name: 'name', parent: 'parent', level: 'level' },
-      crs: 'WGS84',
-    },
-  })
+  return {
+    featureCollection: { type: 'FeatureCollection', features },
+    mapping: { code: 'code', name: 'name', parent: 'parent', level: 'level' },
+    crs: 'WGS84',
+  }
+}
+
+export async function importTerritory(t: TestApp, adminCookie: string) {
+  const res = await t.inject({ method: 'POST', url: '/api/v1/regions/import', headers: { cookie: adminCookie }, payload: territoryImport() })
   assert.equal(res.statusCode, 200, res.body)
   const report = JSON.parse(res.body) as { committed: boolean; summary: { imported: number } }
   assert.ok(report.committed, res.body)

@@ -255,6 +255,34 @@ describe('cases: intake, the whole workflow, deadlines, duplicates, idempotency,
     assert.equal(reopened.closedAt, null)
   })
 
+  test('a component fault proposes the maintainer, marks the component damaged when filed and intact when closed', async () => {
+    const created = await t.inject({
+      method: 'POST',
+      url: '/api/v1/components',
+      headers: { cookie: who.admin!.cookie },
+      payload: { minorClass: '0101', ...TERRITORY.inA2, name: '上水井盖 甲2-1', maintainerDeptId: water, authorityDeptId: roads },
+    })
+    assert.equal(created.statusCode, 201, created.body)
+    const code = json(created).code
+    const statusOf = async () => json(await t.inject({ method: 'GET', url: `/api/v1/components/${code}`, headers: { cookie: who.admin!.cookie } })).status
+    assert.equal(await statusOf(), 'intact')
+    const wrongClass = await report('supervisor', { classKind: 'component', minorClass: '0102', componentCode: code })
+    assert.equal(wrongClass.statusCode, 400)
+    const res = await report('supervisor', { classKind: 'component', minorClass: '0101', componentCode: code, description: '井盖破损', ...TERRITORY.inA2 })
+    assert.equal(res.statusCode, 201, res.body)
+    const c = json(res).case
+    assert.equal(c.componentCode, code)
+    assert.equal(c.proposedDepartmentId, water, 'the maintainer (养护单位) is proposed')
+    await ok('leader', c.id, 'register')
+    assert.equal(await statusOf(), 'damaged')
+    await ok('dispatcher', c.id, 'dispatch', { departmentId: water })
+    await ok('water', c.id, 'handled', { photos: [photo] })
+    await ok('operator', c.id, 'requestCheck')
+    await ok('supervisor', c.id, 'check', { checkOutcome: 'passed', photos: [photo] })
+    await ok('leader', c.id, 'close')
+    assert.equal(await statusOf(), 'intact')
+  })
+
   test('two dispatchers at once: one wins, the other gets 409 with the current state', async () => {
     const c = json(await report('supervisor')).case
     await ok('leader', c.id, 'register')

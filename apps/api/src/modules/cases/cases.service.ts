@@ -8,6 +8,7 @@ import type { UnitOfWork } from '../../platform/idempotency.js'
 import { maskName, maskPhone } from '../../platform/personal-data.js'
 import type { Platform } from '../../platform/platform.js'
 import { findClass } from '../classes/index.js'
+import { COMPONENTS_CHANGED, findComponentByCode, setComponentStatus } from '../components/index.js'
 import { locatePoint, type LocatedPoint } from '../regions/index.js'
 import { applyClockEffect, stageDeadline, type CaseClocks } from './case-clock.js'
 import { workCalendar } from './case-calendar.js'
@@ -124,6 +125,9 @@ function caseEvent(type: string, row: CaseRow, data: Record<string, unknown>): N
   }
 }
 
+/** The same event the components module announces for its own changes (maps and dashboards listen to it). */
+const componentChangedEvent = (c: { code: string; gridCode: string }): NewBusEvent => ({ type: COMPONENTS_CHANGED, regionCode: c.gridCode, data: { code: c.code, action: 'update' } })
+
 /** The department auto-dispatch proposes: a dispatch rule, else the class's default department. */
 async function proposeDepartment(db: Executor, opts: { classKind: ClassKind; minorClass: string; gridCode: string; defaultDepartmentId: string | null }) {
   const rule = await repo.matchDispatchRule(db, opts)
@@ -174,6 +178,12 @@ export async function reportCase(
   const { calendar, place, lng, lat, source } = opts.context
   const klass = await findClass(p, { kind: input.classKind, code: input.minorClass, db: tx })
   if (!klass || klass.retired) throw invalid([{ field: 'minorClass', reason: klass ? 'this class is retired' : `no ${input.classKind} class ${input.minorClass}` }])
+  // A component fault names the component: its class must match and its maintainer (养护单位), else its authority (主管部门), is proposed.
+  const component = input.componentCode ? await findComponentByCode(p, { code: input.componentCode, db: tx }) : null
+  if (input.componentCode && !component) throw invalid([{ field: 'componentCode', reason: 'no such component' }])
+  if (component && (input.classKind !== 'component' || component.minorClass !== input.minorClass)) {
+    throw invalid([{ field: 'minorClass', reason: `component ${component.code} is of class ${component.minorClass} ${component.minorClassName}` }])
+  }
   await assertPhotosExist(tx, input.photos ?? [])
 
   const now = p.clock.now()
@@ -204,7 +214,10 @@ export async function reportCase(
     suspendedFrom: null,
     urgency: settings.urgency,
     departmentId: null,
-    proposedDepartmentId: await proposeDepartment(tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }),
+    proposedDepartmentId:
+      component?.maintainerDeptId ??
+      component?.authorityDeptId ??
+      (await proposeDepartment(tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId })),
     primaryCaseId: null,
     lastCheckOutcome: null,
     reporterId: caller.id,
@@ -366,6 +379,11 @@ export async function actOnCase(
       patch.primaryCaseId = primary!.id
       break
   }
+  // Filing a component fault marks the component damaged (破损); closing the case marks it intact again.
+  const componentStatus = row.componentCode && (action === 'register' || action === 'close') ? (action === 'register' ? 'damaged' : 'intact') : null
+  const componentChange = componentStatus
+    ? await setComponentStatus(p, { tx, actor: opts.actor, code: row.componentCode!, status: componentStatus, reason: `case ${row.number} ${action}` })
+    : null
   const updated = await repo.updateIfVersion(tx, row.id, row.version, patch)
   if (!updated) {
     // Someone committed first: tell the caller what the case is now.
@@ -404,7 +422,9 @@ export async function actOnCase(
     { action: `case.${action}`, entityType: 'case', entityId: row.id, before: { state: row.state, version: row.version }, after: { state: updated.state, version: updated.version, departmentId: updated.departmentId } },
     now,
   )
-  return { body: toCaseView(p, calendar, updated, caller, now), events: [caseEvent(`case.${action}`, updated, { action, from: row.state, to: updated.state })] }
+  const events = [caseEvent(`case.${action}`, updated, { action, from: row.state, to: updated.state })]
+  if (componentChange) events.push(componentChangedEvent(componentChange))
+  return { body: toCaseView(p, calendar, updated, caller, now), events }
 }
 
 export async function getCase(p: Platform, opts: { caller: AuthUser; caseId: string }) {

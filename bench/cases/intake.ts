@@ -1,0 +1,90 @@
+// Case intake over HTTP: 50 concurrent clients POST /api/v1/cases against a server process on
+// loopback, on the embedded DB and (with TEST_DATABASE_URL) on PostgreSQL, beside a bare Fastify
+// hello-world measured the same way.
+//   node --import tsx bench/cases/intake.ts [--seconds 15] [--connections 50]
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { startServerProcess } from '../../apps/api/src/testing/processes.js'
+import { createServerTestDatabase } from '../../apps/api/src/testing/test-db.js'
+import { territoryImport, TERRITORY } from '../../apps/api/src/testing/territory.js'
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 ? Number(process.argv[i + 1]) : def
+}
+const seconds = arg('seconds', 15)
+const connections = arg('connections', 50)
+const PASSWORD = 'bench-admin-password'
+
+async function api(base: string, cookie: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) })
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+  return res.json() as Promise<any>
+}
+
+async function login(base: string, username: string, password: string) {
+  const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
+  return res.headers.get('set-cookie')!.split(';')[0]!
+}
+
+async function helloWorld() {
+  const child = spawn(process.execPath, [new URL('../http/hello.mjs', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const url = await new Promise<string>((resolve) => child.stdout.on('data', (d) => /ready at (\S+)/.test(String(d)) && resolve(/ready at (\S+)/.exec(String(d))![1]!)))
+  try {
+    const r = await autocannon({ url, connections, duration: seconds })
+    return r.requests.average
+  } finally {
+    child.kill()
+  }
+}
+
+async function intake(label: string, databaseUrl: string | null) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-bench-intake-'))
+  const db = databaseUrl ? await createServerTestDatabase(databaseUrl) : null
+  const server = await startServerProcess({ DATA_DIR: dataDir, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn', ...(db ? { DATABASE_URL: db.url } : {}) })
+  try {
+    const base = server.url
+    const admin = await login(base, 'admin', PASSWORD)
+    await api(base, admin, 'POST', '/api/v1/regions/import', territoryImport())
+    await api(base, admin, 'POST', '/api/v1/users', { username: 'bench.sup', displayName: '监督员', password: PASSWORD, roles: ['supervisor'], scopes: [{ regionCode: TERRITORY.streetA }] })
+    const cookie = await login(base, 'bench.sup', PASSWORD)
+    let n = 0
+    const r = await autocannon({
+      url: `${base}/api/v1/cases`,
+      connections,
+      duration: seconds,
+      requests: [
+        {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json' },
+          // Points spread over the grid so duplicate proposals stay realistic.
+          setupRequest: (req: any) => {
+            n++
+            const lng = 118.7705 + (n % 90) * 0.0001
+            const lat = 32.031 + (Math.floor(n / 90) % 180) * 0.0001
+            return { ...req, body: JSON.stringify({ classKind: 'event', minorClass: '0102', lng, lat, description: `bench report ${n}` }) }
+          },
+        },
+      ],
+    })
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`)
+    return { label, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total }
+  } finally {
+    server.child.kill('SIGTERM')
+    await server.exited
+    await db?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const hello = await helloWorld()
+const rows = [await intake('embedded PGlite', null)]
+if (process.env.TEST_DATABASE_URL) rows.push(await intake('PostgreSQL (pool 10)', process.env.TEST_DATABASE_URL))
+console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${connections} connections, ${seconds} s`)
+console.log('| target | cases/s | p50 ms | p99 ms | cases created | vs hello-world req/s |')
+console.log('|---|---:|---:|---:|---:|---:|')
+console.log(`| Fastify hello-world | ${Math.round(hello)} | | | | 100% |`)
+for (const r of rows) console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${((100 * r.rps) / hello).toFixed(1)}% |`)
