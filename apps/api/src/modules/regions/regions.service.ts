@@ -15,6 +15,7 @@ import {
   type Position,
 } from '../../platform/geo/index.js'
 import type { Platform } from '../../platform/platform.js'
+import { announceUserChanged } from '../identity/index.js'
 import { divideArea } from './division.js'
 import { checkImport, codesOfFile } from './import-check.js'
 import { locateIndexOf, REGIONS_CHANGED, type LocatedPoint } from './locate-index.js'
@@ -295,6 +296,7 @@ export async function divideCommunity(p: Platform, opts: { actor: Actor; caller:
   if (!input.commit) return result
 
   const now = p.clock.now()
+  const unassigned = new Set<string>()
   const replaced = await p.db.transaction().execute(async (tx) => {
     await repo.lockRegion(tx, community.code)
     const existing = await repo.gridsOf(tx, [community.code])
@@ -304,7 +306,10 @@ export async function divideCommunity(p: Platform, opts: { actor: Actor; caller:
     if (existing.length > 0) {
       const active = await repo.activeAssignmentsUnder(tx, community.code)
       await repo.endAssignments(tx, active.map((a) => a.id), now, opts.actor.userId)
-      for (const a of active) await repo.revokeScope(tx, a.userId, a.gridCode)
+      for (const a of active) {
+        await repo.revokeScope(tx, a.userId, a.gridCode)
+        unassigned.add(a.userId)
+      }
       await repo.deleteGridsOf(tx, community.code)
     }
     await repo.insertMany(
@@ -324,6 +329,8 @@ export async function divideCommunity(p: Platform, opts: { actor: Actor; caller:
     return existing.length
   })
   await announce(p, { action: 'divide', code: community.code, grids: cells.length }, community.code)
+  // their scopes changed: cached credentials must not keep the old grids
+  for (const userId of unassigned) await announceUserChanged(p, userId)
   return { ...result, committed: true, replaced }
 }
 
@@ -393,10 +400,12 @@ export async function setGridPeople(p: Platform, opts: { actor: Actor; caller: A
   })
   if (problems.length) throw invalid(problems)
   const now = p.clock.now()
+  let touched: string[] = []
   try {
     await p.db.transaction().execute(async (tx) => {
       await repo.lockRegion(tx, grid.code)
       const active = await repo.assignments(tx, grid.code, { active: true })
+      touched = [...new Set([...active.map((a) => a.userId), ...wanted.keys()])]
       const ending = active.filter((a) => wanted.get(a.userId) !== a.role)
       const kept = new Set(active.filter((a) => wanted.get(a.userId) === a.role).map((a) => a.userId))
       await repo.endAssignments(tx, ending.map((a) => a.id), now, opts.actor.userId)
@@ -418,5 +427,6 @@ export async function setGridPeople(p: Platform, opts: { actor: Actor; caller: A
     throw err
   }
   await p.bus.publish({ type: 'grid.people.changed', regionCode: grid.code, data: { code: grid.code } })
+  for (const userId of touched) await announceUserChanged(p, userId)
   return peopleOf(p, grid)
 }
