@@ -373,4 +373,20 @@ describe('cases: intake, the whole workflow, deadlines, duplicates, idempotency,
     const search = json(await t.inject({ method: 'GET', url: `/api/v1/cases?view=all&q=${encodeURIComponent('热线')}`, headers: { cookie: who.admin!.cookie } }))
     assert.equal(search.items.length, 1)
   })
+
+  test('the filtered list exports as CSV and XLSX with every matching case', async () => {
+    const csv = await t.inject({ method: 'GET', url: '/api/v1/cases/export?format=csv&state=closed', headers: { cookie: who.admin!.cookie } })
+    assert.equal(csv.statusCode, 200)
+    assert.match(String(csv.headers['content-type']), /text\/csv/)
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\n')
+    assert.equal(lines[0], 'number,state,stage,light,source,minorClass,description,address,lng,lat,gridCode,districtCode,departmentId,stageDeadline,reportedAt,registeredAt,dispatchedAt,handledAt,closedAt')
+    const closed = await sql<{ number: string }>`select number from cases where state = 'closed' order by number`.execute(t.database.db)
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]).sort(), closed.rows.map((r) => r.number))
+    const xlsx = await t.inject({ method: 'GET', url: '/api/v1/cases/export?format=xlsx', headers: { cookie: who.otherStreet!.cookie } })
+    assert.equal(xlsx.statusCode, 200)
+    const ExcelJS = (await import('exceljs')).default
+    const book = new ExcelJS.Workbook()
+    await book.xlsx.load(xlsx.rawPayload as never)
+    assert.equal(book.getWorksheet('cases')!.rowCount, 1, 'another street exports only the header')
+  })
 })

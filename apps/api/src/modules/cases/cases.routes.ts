@@ -17,9 +17,10 @@ import {
   CreateCaseBody,
   DispatchRuleBody,
   DuplicateSchema,
+  ExportCasesQuery,
   ListCasesQuery,
 } from './cases.schemas.js'
-import { actOnCase, findDuplicates, getCase, listCaseNotifications, listCases, prepareReport, reportCase, unmaskReporter } from './cases.service.js'
+import { actOnCase, exportCases, findDuplicates, getCase, listCaseNotifications, listCases, prepareReport, reportCase, unmaskReporter } from './cases.service.js'
 import { invalid } from '../../platform/errors.js'
 
 const IdempotencyHeaders = Type.Object({
@@ -66,6 +67,23 @@ export const casesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => listCases(p, { caller: requireUser(request), query: request.query }),
+  )
+
+  app.get(
+    '/cases/export',
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'The filtered case list as CSV or XLSX (streamed)',
+        querystring: ExportCasesQuery,
+      },
+    },
+    async (request, reply) => {
+      const { format, ...query } = request.query
+      const out = exportCases(p, { caller: requireUser(request), query: { ...query, limit: 200 }, format })
+      const stamp = p.clock.now().toISOString().slice(0, 10)
+      return reply.type(out.contentType).header('content-disposition', `attachment; filename="cases-${stamp}.${format}"`).send(out.stream)
+    },
   )
 
   app.get(

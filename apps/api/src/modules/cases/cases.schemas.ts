@@ -140,6 +140,12 @@ export const ListCasesQuery = Type.Object(
 )
 export type ListCasesQueryInput = Static<typeof ListCasesQuery>
 
+const { limit: _limit, cursor: _cursor, ...filterProperties } = ListCasesQuery.properties
+export const ExportCasesQuery = Type.Object(
+  { ...filterProperties, format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { default: 'csv' }) },
+  { additionalProperties: false },
+)
+
 export const ClassSettingsBody = Type.Object(
   {
     limits: Type.Object(

@@ -7,6 +7,7 @@ import { distanceMetres, toWgs84, type Crs } from '../../platform/geo/index.js'
 import type { UnitOfWork } from '../../platform/idempotency.js'
 import { maskName, maskPhone } from '../../platform/personal-data.js'
 import type { Platform } from '../../platform/platform.js'
+import { tableStream, type TableFormat } from '../../platform/tabular-export.js'
 import { findClass } from '../classes/index.js'
 import { COMPONENTS_CHANGED, findComponentByCode, setComponentStatus } from '../components/index.js'
 import { locatePoint, type LocatedPoint } from '../regions/index.js'
@@ -507,6 +508,22 @@ function decodeCursor(cursor: string): { a: string; id: string } {
     if (typeof v.a === 'string' && typeof v.id === 'string' && /^[0-9a-f-]{36}$/.test(v.id)) return v
   } catch {}
   throw invalid([{ field: 'cursor', reason: 'not a cursor from this list' }])
+}
+
+const EXPORT_COLUMNS = ['number', 'state', 'stage', 'light', 'source', 'minorClass', 'description', 'address', 'lng', 'lat', 'gridCode', 'districtCode', 'departmentId', 'stageDeadline', 'reportedAt', 'registeredAt', 'dispatchedAt', 'handledAt', 'closedAt'] as const
+
+/** The filtered list as CSV or XLSX, streamed page by page (same filters and scope as the list). */
+export function exportCases(p: Platform, opts: { caller: AuthUser; query: ListCasesQueryInput; format: TableFormat }) {
+  casesPolicy.assert(opts.caller, 'cases.read')
+  async function* pages() {
+    let cursor: string | undefined
+    do {
+      const page = await listCases(p, { caller: opts.caller, query: { ...opts.query, limit: 200, ...(cursor ? { cursor } : {}) } })
+      yield page.items.map((c) => EXPORT_COLUMNS.map((k) => c[k] ?? null))
+      cursor = page.nextCursor ?? undefined
+    } while (cursor)
+  }
+  return tableStream(opts.format, 'cases', [...EXPORT_COLUMNS], pages())
 }
 
 /** Open cases of the same class near a case (the operator's duplicate check). */
