@@ -20,8 +20,8 @@ export const OTHER_GRID_POINT = { lng: 118.785, lat: 32.035 }
 /** Outside every grid of the fixture. */
 export const NOWHERE = { lng: 100.0, lat: 20.0 }
 
-/** Import district → street → community → 4 grids (as an admin). */
-export async function importCommunity(inject: Inject, adminCookie: string): Promise<void> {
+/** The body of POST /api/v1/regions/import for district → street → community → 4 grids. */
+export function communityImport() {
   const features = [
     box(DISTRICT, '玄武区', [118.7, 31.98, 118.86, 32.1]),
     box(STREET, '测试街道', [118.76, 32.02, 118.8, 32.06]),
@@ -31,12 +31,12 @@ export async function importCommunity(inject: Inject, adminCookie: string): Prom
     box(`${COMMUNITY}003`, '西南网格', [118.77, 32.03, 118.78, 32.04]),
     box(`${COMMUNITY}004`, '东南网格', [118.78, 32.03, 118.79, 32.04]),
   ]
-  const res = await inject({
-    method: 'POST',
-    url: '/api/v1/regions/import',
-    headers: { cookie: adminCookie },
-    payload: { featureCollection: { type: 'FeatureCollection', features }, mapping: { code: 'code', name: 'name' } },
-  })
+  return { featureCollection: { type: 'FeatureCollection', features }, mapping: { code: 'code', name: 'name' } }
+}
+
+/** Import the fixture community (as an admin). */
+export async function importCommunity(inject: Inject, adminCookie: string): Promise<void> {
+  const res = await inject({ method: 'POST', url: '/api/v1/regions/import', headers: { cookie: adminCookie }, payload: communityImport() })
   if (res.statusCode !== 200) throw new Error(`regions import failed: ${res.statusCode} ${res.body}`)
 }
 

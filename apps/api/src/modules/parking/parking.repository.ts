@@ -67,8 +67,7 @@ declare module '../../platform/db/schema.js' {
       period: string
       status: Generated<ReservationStatus>
       quoteFen: number
-      tariff: Json<Tariff>
-      rules: Json<LotRules>
+      termsId: string
       shared: boolean
       ownerId: string | null
       feeFen: number | null
@@ -78,6 +77,7 @@ declare module '../../platform/db/schema.js' {
       cancelReason: string | null
       version: Generated<number>
     }
+    parkingTerms: { id: string; tariff: Json<Tariff>; rules: Json<LotRules>; createdAt: Generated<Date> }
     parkingPermits: {
       id: Generated<string>
       lotId: string
@@ -288,11 +288,12 @@ export interface NewReservation {
   start: Date
   end: Date
   quoteFen: number
-  tariff: Tariff
-  rules: LotRules
+  termsId: string
   shared: boolean
   ownerId: string | null
   bookedAt: Date
+  /** The booking's ledger row: the quote, split. */
+  charge: { amountFen: number; ownerFen: number; communityFen: number; platformFen: number }
 }
 
 const lotColumns = [
@@ -303,13 +304,21 @@ const spaceColumns = [
   'id', 'lotId', 'gridCode', 'code', 'type', 'level', 'status', 'pooled', 'ownerId', 'ownerPricePerHourFen', 'availability', 'sharingUntil', 'version',
 ] as const
 
-/** Reservation columns with the period split into its bounds and the space's code and type. */
+/** Reservation columns with the period split into its bounds, the space's code and type, and the terms booked under. */
 const RESERVATION_SELECT = sql`r.id, r.lot_id, r.space_id, s.code as space_code, s.type as space_type, r.grid_code, r.account_id, r.plate,
-  r.plate_colour, lower(r.period) as start_at, upper(r.period) as end_at, r.status, r.quote_fen, r.tariff, r.rules, r.shared, r.owner_id,
+  r.plate_colour, lower(r.period) as start_at, upper(r.period) as end_at, r.status, r.quote_fen, t.tariff, t.rules, r.shared, r.owner_id,
   r.fee_fen, r.booked_at, r.checked_in_at, r.ended_at, r.cancel_reason, r.version`
+const RESERVATION_FROM = sql`parking_reservations r join parking_spaces s on s.id = r.space_id join parking_terms t on t.id = r.terms_id`
 const ACTIVE = sql`('booked', 'checkedIn')`
 const range = (start: Date, end: Date) => sql`tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')`
 const json = (v: unknown) => JSON.stringify(v)
+const snake = (c: string) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)
+
+/** The ledger row of a new booking, inserted by the same statement as the reservation (one round trip). */
+const bookingCharge = (r: NewReservation) => sql`charge as (
+  insert into parking_charges (lot_id, grid_code, kind, reservation_id, space_id, owner_id, account_id, plate, amount_fen, owner_fen, community_fen, platform_fen, at)
+  select ${r.lotId}, ${r.gridCode}, 'booking', ins.id, ins.space_id, ${r.ownerId}, ${r.accountId}, ${r.plate},
+    ${r.charge.amountFen}, ${r.charge.ownerFen}, ${r.charge.communityFen}, ${r.charge.platformFen}, ${r.bookedAt} from ins)`
 
 export const parkingRepository = {
   // Lots
@@ -344,9 +353,13 @@ export const parkingRepository = {
     return db.selectFrom('parkingLots').select(lotColumns).where('id', '=', id).executeTakeFirst()
   },
 
-  /** Serialise the bookings of one lot (the "lock" assignment strategy). */
+  /**
+   * Serialise the "any space" bookings of one lot (the lockLot strategy). FOR NO KEY UPDATE, not
+   * FOR UPDATE: the foreign-key checks of concurrent bookings by space take KEY SHARE on the lot
+   * row, and must not wait for this lock while this transaction waits for their rows.
+   */
   async lockLot(db: Executor, id: string) {
-    await sql`select 1 from parking_lots where id = ${id} for update`.execute(db)
+    await sql`select 1 from parking_lots where id = ${id} for no key update`.execute(db)
   },
 
   listLots(db: Executor, opts: { limit: number; after?: string; type?: LotType; regionPrefix?: string; bbox?: [number, number, number, number] }): Promise<LotRow[]> {
@@ -426,6 +439,30 @@ export const parkingRepository = {
     return q.returning(spaceColumns).executeTakeFirst()
   },
 
+  /**
+   * What a booking request needs before its transaction, in one round trip: the lot, the named
+   * space (if any, of this lot), and whether committed bookings already refuse it — the space is
+   * taken, or no pooled space of the types is free (a quick refusal; the insert decides the rest).
+   */
+  async bookingSnapshot(db: Executor, opts: { lotId: string; spaceId: string | null; types: string[]; start: Date; end: Date }) {
+    const space = opts.spaceId
+    const r = await sql<Record<string, unknown>>`
+      select ${sql.join(lotColumns.map((c) => sql`l.${sql.ref(snake(c))}`))},
+        ${sql.join(spaceColumns.map((c) => sql`s.${sql.ref(snake(c))} as ${sql.ref(`s_${snake(c)}`)}`))},
+        case when ${space}::uuid is null
+          then not exists (select 1 from parking_spaces c where c.lot_id = l.id and c.pooled and c.status = 'active' and c.type = any(${opts.types}::text[])
+            and not exists (select 1 from parking_reservations x where x.space_id = c.id and x.status in ${ACTIVE} and x.period && ${range(opts.start, opts.end)}))
+          else exists (select 1 from parking_reservations x where x.space_id = ${space}::uuid and x.status in ${ACTIVE} and x.period && ${range(opts.start, opts.end)})
+        end as blocked
+      from parking_lots l left join parking_spaces s on s.id = ${space}::uuid and s.lot_id = l.id
+      where l.id = ${opts.lotId}`.execute(db)
+    const row = r.rows[0]
+    if (!row) return { lot: undefined, space: null, blocked: false }
+    const lot = Object.fromEntries(lotColumns.map((c) => [c, row[c]])) as unknown as LotRow
+    const found = row.sId ? (Object.fromEntries(spaceColumns.map((c) => [c, row[`s${c[0]!.toUpperCase()}${c.slice(1)}`]])) as unknown as SpaceRow) : null
+    return { lot, space: found, blocked: row.blocked === true }
+  },
+
   /** Active spaces of a lot with no active reservation overlapping [start, end). */
   freeSpaces(db: Executor, lotId: string, start: Date, end: Date): Promise<SpaceRow[]> {
     return db
@@ -461,16 +498,24 @@ export const parkingRepository = {
    * Everything the booking rules need in one round trip: active bookings of the account and of
    * the plate in the lot, the account's current ban, and whether the plate holds an accessible permit.
    */
-  async bookingContext(db: Executor, opts: { lotId: string; accountId: string; plate: string; now: Date }) {
+  async bookingContext(db: Executor, opts: { lotId: string; accountId: string; plate: string; now: Date; maxPerAccount: number; maxPerPlate: number }) {
+    // counts stop at the limits: a busy account costs no more than its limit
     const r = await sql<{ byAccount: number; byPlate: number; banUntil: Date | null; accessible: boolean }>`
       select
-        (select count(*) from parking_reservations where lot_id = ${opts.lotId} and account_id = ${opts.accountId} and status in ${ACTIVE}) as by_account,
-        (select count(*) from parking_reservations where lot_id = ${opts.lotId} and plate = ${opts.plate} and status in ${ACTIVE}) as by_plate,
+        (select count(*) from (select 1 from parking_reservations where account_id = ${opts.accountId} and lot_id = ${opts.lotId} and status in ${ACTIVE}
+           limit ${opts.maxPerAccount}) a) as by_account,
+        (select count(*) from (select 1 from parking_reservations where lot_id = ${opts.lotId} and substr(plate, 2) = substr(${opts.plate}, 2)
+           and plate = ${opts.plate} and status in ${ACTIVE} limit ${opts.maxPerPlate}) p) as by_plate,
         (select max(ends_at) from parking_bans where account_id = ${opts.accountId} and lifted_at is null
            and starts_at <= ${opts.now} and ends_at > ${opts.now}) as ban_until,
         exists (select 1 from parking_permits where lot_id = ${opts.lotId} and plate = ${opts.plate} and kind = 'accessible'
            and revoked_at is null and valid_from <= ${opts.now} and valid_to > ${opts.now}) as accessible`.execute(db)
     return r.rows[0]!
+  },
+
+  /** Store a version of tariff and rules once (content-addressed); bookings refer to it. */
+  async ensureTerms(db: Executor, id: string, tariff: Tariff, rules: LotRules) {
+    await db.insertInto('parkingTerms').values({ id, tariff: json(tariff), rules: json(rules) }).onConflict((oc) => oc.column('id').doNothing()).execute()
   },
 
   /** Serialise the bookings of one account and one plate, so the per-account and per-plate limits are exact. */
@@ -485,11 +530,14 @@ export const parkingRepository = {
    */
   async insertForSpace(db: Executor, spaceId: string, r: NewReservation): Promise<string | null> {
     const res = await sql<{ id: string }>`
-      insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, tariff, rules, shared, owner_id, booked_at)
-      values (${r.lotId}, ${spaceId}, ${r.gridCode}, ${r.accountId}, ${r.plate}, ${r.plateColour}, ${range(r.start, r.end)}, ${r.quoteFen},
-        ${json(r.tariff)}, ${json(r.rules)}, ${r.shared}, ${r.ownerId}, ${r.bookedAt})
-      on conflict do nothing
-      returning id`.execute(db)
+      with ins as (
+        insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, terms_id, shared, owner_id, booked_at)
+        values (${r.lotId}, ${spaceId}, ${r.gridCode}, ${r.accountId}, ${r.plate}, ${r.plateColour}, ${range(r.start, r.end)}, ${r.quoteFen},
+          ${r.termsId}, ${r.shared}, ${r.ownerId}, ${r.bookedAt})
+        on conflict do nothing
+        returning id, space_id
+      ), ${bookingCharge(r)}
+      select id from ins`.execute(db)
     return res.rows[0]?.id ?? null
   },
 
@@ -498,27 +546,28 @@ export const parkingRepository = {
    * so concurrent bookers spread out) in one statement. `candidates` 0 = nothing free; a
    * candidate without `id` lost a race to a concurrent booking and the caller tries again.
    */
-  async insertAnySpace(db: Executor, types: string[], r: NewReservation): Promise<{ candidates: number; id: string | null }> {
-    const res = await sql<{ candidates: number; id: string | null }>`
+  async insertAnySpace(db: Executor, types: string[], r: NewReservation): Promise<{ candidates: number; id: string | null; spaceId: string | null; spaceCode: string | null; spaceType: SpaceType | null }> {
+    const res = await sql<{ candidates: number; id: string | null; spaceId: string | null; spaceCode: string | null; spaceType: SpaceType | null }>`
       with cand as (
-        select s.id from parking_spaces s
+        select s.id, s.code, s.type from parking_spaces s
         where s.lot_id = ${r.lotId} and s.pooled and s.status = 'active' and s.type = any(${types}::text[])
           and not exists (select 1 from parking_reservations x where x.space_id = s.id and x.status in ${ACTIVE} and x.period && ${range(r.start, r.end)})
         order by array_position(${types}::text[], s.type), random()
         limit 1
       ), ins as (
-        insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, tariff, rules, shared, owner_id, booked_at)
+        insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, terms_id, shared, owner_id, booked_at)
         select ${r.lotId}, cand.id, ${r.gridCode}, ${r.accountId}, ${r.plate}, ${r.plateColour}, ${range(r.start, r.end)}, ${r.quoteFen},
-          ${json(r.tariff)}, ${json(r.rules)}, ${r.shared}, ${r.ownerId}, ${r.bookedAt} from cand
+          ${r.termsId}, ${r.shared}, ${r.ownerId}, ${r.bookedAt} from cand
         on conflict do nothing
-        returning id
-      )
-      select (select count(*) from cand) as candidates, (select id from ins) as id`.execute(db)
+        returning id, space_id
+      ), ${bookingCharge(r)}
+      select (select count(*) from cand) as candidates, ins.id, ins.space_id, cand.code as space_code, cand.type as space_type
+      from (select 1) one left join ins on true left join cand on cand.id = ins.space_id`.execute(db)
     return res.rows[0]!
   },
 
   async findReservation(db: Executor, id: string): Promise<ReservationRow | undefined> {
-    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from parking_reservations r join parking_spaces s on s.id = r.space_id where r.id = ${id}`.execute(db)
+    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from ${RESERVATION_FROM} where r.id = ${id}`.execute(db)
     return r.rows[0]
   },
 
@@ -529,7 +578,7 @@ export const parkingRepository = {
     if (opts.status) where.push(sql`r.status = ${opts.status}`)
     if (opts.spaceIds) where.push(sql`r.space_id = any(${opts.spaceIds}::uuid[])`)
     if (opts.after) where.push(sql`(r.booked_at, r.id) < (${opts.after.bookedAt}::timestamptz, ${opts.after.id}::uuid)`)
-    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from parking_reservations r join parking_spaces s on s.id = r.space_id
+    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from ${RESERVATION_FROM}
       where ${sql.join(where, sql` and `)} order by r.booked_at desc, r.id desc limit ${opts.limit}`.execute(db)
     return r.rows
   },
@@ -553,11 +602,11 @@ export const parkingRepository = {
 
   /** Booked reservations past their arrival grace (no-show) or, without a grace, past their end (expired). */
   async dueReservations(db: Executor, now: Date, limit: number): Promise<ReservationRow[]> {
-    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from parking_reservations r join parking_spaces s on s.id = r.space_id
+    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from ${RESERVATION_FROM}
       where r.status = 'booked' and lower(r.period) <= ${now}
-        and (case when r.rules->'graceMinutes' = 'null'::jsonb or r.rules->'graceMinutes' is null
+        and (case when t.rules->'graceMinutes' = 'null'::jsonb or t.rules->'graceMinutes' is null
                then upper(r.period) <= ${now}
-               else lower(r.period) + make_interval(mins => (r.rules->>'graceMinutes')::int) <= ${now} end)
+               else lower(r.period) + make_interval(mins => (t.rules->>'graceMinutes')::int) <= ${now} end)
       order by lower(r.period) limit ${limit}
       for update of r skip locked`.execute(db)
     return r.rows
@@ -571,18 +620,18 @@ export const parkingRepository = {
 
   /** A booked reservation of the plate in the lot that a car arriving at `at` may use. */
   async arrivalFor(db: Executor, lotId: string, plate: string, at: Date): Promise<ReservationRow | undefined> {
-    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from parking_reservations r join parking_spaces s on s.id = r.space_id
-      where r.lot_id = ${lotId} and r.plate = ${plate} and r.status = 'booked'
-        and lower(r.period) - make_interval(mins => (r.rules->>'earlyEntryMinutes')::int) <= ${at} and upper(r.period) > ${at}
+    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from ${RESERVATION_FROM}
+      where r.lot_id = ${lotId} and substr(r.plate, 2) = substr(${plate}, 2) and r.plate = ${plate} and r.status = 'booked'
+        and lower(r.period) - make_interval(mins => (t.rules->>'earlyEntryMinutes')::int) <= ${at} and upper(r.period) > ${at}
       order by lower(r.period) limit 1`.execute(db)
     return r.rows[0]
   },
 
   /** Booked reservations whose plate differs from `plate` only in the province character. */
   async arrivalsByTail(db: Executor, lotId: string, tail: string, plate: string, at: Date): Promise<ReservationRow[]> {
-    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from parking_reservations r join parking_spaces s on s.id = r.space_id
+    const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from ${RESERVATION_FROM}
       where r.lot_id = ${lotId} and substr(r.plate, 2) = ${tail} and r.plate <> ${plate} and r.status = 'booked'
-        and lower(r.period) - make_interval(mins => (r.rules->>'earlyEntryMinutes')::int) <= ${at} and upper(r.period) > ${at}
+        and lower(r.period) - make_interval(mins => (t.rules->>'earlyEntryMinutes')::int) <= ${at} and upper(r.period) > ${at}
       order by lower(r.period) limit 5`.execute(db)
     return r.rows
   },
@@ -811,16 +860,17 @@ export const parkingRepository = {
       select lot_id, sum(occupied)::int as occupied, sum(reserved)::int as reserved from (
         select lot_id, count(*) as occupied, 0 as reserved from parking_sessions where status = 'open' ${filter} group by lot_id
         union all
-        select lot_id, 0, count(*) from parking_reservations where status = 'booked' and period @> ${at}::timestamptz ${filter} group by lot_id
+        select lot_id, 0, count(*) from parking_reservations
+        where status = 'booked' and lower(period) <= ${at} and upper(period) > ${at} ${filter} group by lot_id
       ) x group by lot_id`.execute(db)
     return new Map(r.rows.map((x) => [x.lotId, { occupied: Number(x.occupied), reserved: Number(x.reserved) }]))
   },
 
-  /** Periods of the lot's reservations (in force or used) meeting [from, to), for the forecast. */
+  /** Periods of the lot's active reservations meeting [from, to), for the forecast (through the exclusion index, space by space). */
   async reservedPeriods(db: Executor, lotId: string, from: Date, to: Date): Promise<{ startAt: Date; endAt: Date }[]> {
     const r = await sql<{ startAt: Date; endAt: Date }>`
-      select lower(period) as start_at, upper(period) as end_at from parking_reservations
-      where lot_id = ${lotId} and status in ('booked', 'checkedIn', 'completed') and period && ${range(from, to)}`.execute(db)
+      select lower(r.period) as start_at, upper(r.period) as end_at from parking_spaces s join parking_reservations r on r.space_id = s.id
+      where s.lot_id = ${lotId} and r.status in ${ACTIVE} and r.period && ${range(from, to)}`.execute(db)
     return r.rows
   },
 

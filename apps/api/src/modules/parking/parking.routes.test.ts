@@ -154,8 +154,8 @@ describe('parking: lots, spaces, bookings, sharing, gates, occupancy', () => {
     test('the database itself refuses an overlap and an empty period, whatever the application does', async () => {
       const r = json(await call('GET', '/parking/reservations?limit=1', alice.cookie)).items[0]
       const copy = (period: string) =>
-        sql`insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, tariff, rules, shared, booked_at)
-          select lot_id, space_id, grid_code, account_id, plate, plate_colour, ${period}::tstzrange, 0, tariff, rules, shared, booked_at
+        sql`insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, terms_id, shared, booked_at)
+          select lot_id, space_id, grid_code, account_id, plate, plate_colour, ${period}::tstzrange, 0, terms_id, shared, booked_at
           from parking_reservations where id = ${r.id}`.execute(t.database.db).then(() => 'inserted', (e: { code: string }) => e.code)
       assert.equal(await copy(`[${bj('2026-12-01 11:30')}, ${bj('2026-12-01 11:45')})`), '23P01')
       assert.equal(await copy('empty'), '23514')

@@ -7,9 +7,12 @@
  * overlapping period. Inserts use `on conflict do nothing`, so a lost race costs one statement
  * and no aborted transaction; "any space" simply tries the next free space.
  */
+import { createHash } from 'node:crypto'
 import { canSee, type AuthUser } from '../../platform/access.js'
 import { appendAudit, SYSTEM_ACTOR, type Actor } from '../../platform/audit.js'
+import { canonicalJson } from '../../platform/canonical-json.js'
 import type { Tx } from '../../platform/db/database.js'
+import { sqlState } from '../../platform/db/pg-errors.js'
 import { DomainError, invalid, notFound, type FieldError } from '../../platform/errors.js'
 import type { NewBusEvent } from '../../platform/events.js'
 import { runIdempotent } from '../../platform/idempotency.js'
@@ -60,6 +63,8 @@ function typesFor(requested: SpaceType | undefined, v: Vehicle): SpaceType[] {
 }
 
 interface Prepared {
+  /** Committed bookings already refuse the request (see repo.bookingSnapshot). */
+  blocked: boolean
   lot: LotRow
   vehicle: Vehicle
   start: Date
@@ -75,7 +80,6 @@ const rule = (errors: FieldError[]) => new DomainError('BOOKING_RULE_VIOLATED', 
 
 /** Everything about a booking that does not depend on other bookings: the lot's rules, the plate, the space, the price. */
 async function prepareBooking(p: Platform, input: ReservationInput, now: Date): Promise<Prepared> {
-  const lot = await readLot(p, input.lotId)
   const tz = p.config.timeZone
   const plate = parsePlate(input.plate, input.plateColour ?? 'unknown')
   if (plate.status !== 'valid') {
@@ -85,6 +89,10 @@ async function prepareBooking(p: Platform, input: ReservationInput, now: Date): 
   const start = new Date(input.start)
   const end = new Date(input.end)
   if (!(end > start)) throw invalid([{ field: 'end', reason: 'must be after start' }])
+  const types = typesFor(input.spaceType, vehicle)
+  const snap = await repo.bookingSnapshot(p.db, { lotId: input.lotId, spaceId: input.spaceId ?? null, types, start, end })
+  const lot = snap.lot
+  if (!lot) throw notFound('Parking lot')
   const r = lot.rules
   const errors: FieldError[] = []
   const minutes = (end.getTime() - start.getTime()) / MINUTE
@@ -103,8 +111,8 @@ async function prepareBooking(p: Platform, input: ReservationInput, now: Date): 
   let space: SpaceRow | null = null
   let tariff = lot.tariff
   if (input.spaceId) {
-    space = (await repo.findSpace(p.db, input.spaceId)) ?? null
-    if (!space || space.lotId !== lot.id) throw notFound('Parking space')
+    space = snap.space
+    if (!space) throw notFound('Parking space')
     if (space.status !== 'active') errors.push({ field: 'spaceId', reason: `the space is ${space.status}` })
     const schedule = spaceSchedule(space)
     if (!schedule) errors.push({ field: 'spaceId', reason: 'the owner has not shared this space' })
@@ -118,12 +126,13 @@ async function prepareBooking(p: Platform, input: ReservationInput, now: Date): 
   }
   if (errors.length > 0) throw rule(errors)
   return {
+    blocked: snap.blocked,
     lot,
     vehicle,
     start,
     end,
     space,
-    types: typesFor(input.spaceType, vehicle),
+    types,
     tariff,
     quoteFen: quoteBooking(tariff, { start: start.getTime(), end: end.getTime() }, tz),
     shared: space?.ownerId != null,
@@ -137,10 +146,9 @@ export async function quoteReservation(p: Platform, opts: { caller: AuthUser; in
   parkingPolicy.assert(opts.caller, 'parking.reservations.book')
   const now = p.clock.now()
   const prep = await prepareBooking(p, opts.input, now)
-  const ctx = await repo.bookingContext(p.db, { lotId: prep.lot.id, accountId: opts.caller.id, plate: prep.vehicle.plate, now })
+  const ctx = await repo.bookingContext(p.db, { lotId: prep.lot.id, accountId: opts.caller.id, plate: prep.vehicle.plate, now, maxPerAccount: 1, maxPerPlate: 1 })
   if (needsAccessiblePermit(prep) && !ctx.accessible) throw rule([{ field: 'spaceType', reason: ineligibility('accessible', prep.vehicle, false)! }])
-  const free = await repo.freeSpaces(p.db, prep.lot.id, prep.start, prep.end)
-  const available = prep.space ? free.some((s) => s.id === prep.space!.id) : free.some((s) => s.pooled && prep.types.includes(s.type))
+  const available = !prep.blocked
   return {
     quoteFen: prep.quoteFen,
     lotId: prep.lot.id,
@@ -153,22 +161,35 @@ export async function quoteReservation(p: Platform, opts: { caller: AuthUser; in
   }
 }
 
-/** Insert the reservation; returns its id or throws RESERVATION_CONFLICT / NO_SPACE_AVAILABLE. */
-async function insertReservation(p: Platform, tx: Tx, prep: Prepared, row: NewReservation): Promise<string> {
+/**
+ * A refusal from committed data before any lock or transaction: a space booked for the window,
+ * or no free space at all, stays so (only a cancellation could free it, and a request racing a
+ * cancellation may see either side). The insert under the exclusion constraint still decides
+ * every booking that gets past this.
+ */
+function refuseEarly(prep: Prepared) {
+  if (prep.blocked) throw prep.space ? conflict(prep) : noSpace(prep)
+}
+
+const conflict = (prep: Prepared) =>
+  new DomainError('RESERVATION_CONFLICT', `Space ${prep.space!.code} is already booked for part of ${prep.start.toISOString()} – ${prep.end.toISOString()}`, { spaceId: prep.space!.id })
+const noSpace = (prep: Prepared) =>
+  new DomainError('NO_SPACE_AVAILABLE', `No ${prep.types.join(' or ')} space of the lot is free for the whole of ${prep.start.toISOString()} – ${prep.end.toISOString()}`, { spaceTypes: prep.types })
+
+/** Insert the reservation; returns it with its space, or throws RESERVATION_CONFLICT / NO_SPACE_AVAILABLE. */
+async function insertReservation(p: Platform, tx: Tx, prep: Prepared, row: NewReservation): Promise<{ id: string; spaceId: string; spaceCode: string; spaceType: SpaceType }> {
   if (prep.space) {
     const id = await repo.insertForSpace(tx, prep.space.id, row)
-    if (!id) throw new DomainError('RESERVATION_CONFLICT', `Space ${prep.space.code} is already booked for part of ${row.start.toISOString()} – ${row.end.toISOString()}`, { spaceId: prep.space.id })
-    return id
+    if (!id) throw conflict(prep)
+    return { id, spaceId: prep.space.id, spaceCode: prep.space.code, spaceType: prep.space.type }
   }
   if ((strategies.get(p) ?? 'retry') === 'lockLot') await repo.lockLot(tx, prep.lot.id)
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const r = await repo.insertAnySpace(tx, prep.types, row)
-    if (r.id) return r.id
+    if (r.id) return { id: r.id, spaceId: r.spaceId!, spaceCode: r.spaceCode!, spaceType: r.spaceType! }
     if (Number(r.candidates) === 0) break
   }
-  throw new DomainError('NO_SPACE_AVAILABLE', `No ${prep.types.join(' or ')} space of the lot is free for the whole of ${row.start.toISOString()} – ${row.end.toISOString()}`, {
-    spaceTypes: prep.types,
-  })
+  throw noSpace(prep)
 }
 
 /**
@@ -180,10 +201,38 @@ export async function createReservation(p: Platform, opts: { actor: Actor; calle
   parkingPolicy.assert(opts.caller, 'parking.reservations.book')
   const now = p.clock.now()
   const prep = await prepareBooking(p, opts.input, now)
+  const { lot } = prep
+  // a retry with an Idempotency-Key must reach its recorded answer, not be refused by its own booking
+  if (opts.idempotencyKey === undefined) refuseEarly(prep)
+  const termsId = await ensureTerms(p, prep.tariff, lot.rules)
+  // Two transactions inserting conflicting rows at the same moment can wait on each other while
+  // the exclusion constraint is checked; PostgreSQL then aborts one (deadlock). It has booked
+  // nothing: run it again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await bookOnce(p, opts, prep, termsId, now)
+    } catch (err) {
+      if (attempt >= 5 || !RETRYABLE.has(sqlState(err) ?? '')) throw err
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+    }
+  }
+}
+
+/** deadlock_detected, serialization_failure */
+const RETRYABLE = new Set(['40P01', '40001'])
+
+function bookOnce(p: Platform, opts: { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }, prep: Prepared, termsId: string, now: Date) {
   const { lot, vehicle } = prep
   return runIdempotent<ReservationView>(p, { userId: opts.caller.id, key: opts.idempotencyKey, request: opts.input, statusCode: 201 }, async (tx) => {
     await repo.lockBooker(tx, opts.caller.id, vehicle.plate)
-    const ctx = await repo.bookingContext(tx, { lotId: lot.id, accountId: opts.caller.id, plate: vehicle.plate, now })
+    const ctx = await repo.bookingContext(tx, {
+      lotId: lot.id,
+      accountId: opts.caller.id,
+      plate: vehicle.plate,
+      now,
+      maxPerAccount: lot.rules.maxActivePerAccount,
+      maxPerPlate: lot.rules.maxActivePerPlate,
+    })
     if (ctx.banUntil) throw new DomainError('BOOKING_BANNED', `Booking is suspended until ${ctx.banUntil.toISOString()} after repeated no-shows`, { until: ctx.banUntil.toISOString() })
     const errors: FieldError[] = []
     if (Number(ctx.byAccount) >= lot.rules.maxActivePerAccount) errors.push({ field: 'lotId', reason: `at most ${lot.rules.maxActivePerAccount} active bookings per account in this lot` })
@@ -199,16 +248,36 @@ export async function createReservation(p: Platform, opts: { actor: Actor; calle
       start: prep.start,
       end: prep.end,
       quoteFen: prep.quoteFen,
-      tariff: prep.tariff,
-      rules: lot.rules,
+      termsId,
       shared: prep.shared,
       ownerId: prep.space?.ownerId ?? null,
       bookedAt: now,
+      charge: splitDelta(prep.tariff, prep.shared, prep.quoteFen, 0),
     }
-    const id = await insertReservation(p, tx, prep, row)
-    const created = (await repo.findReservation(tx, id))!
-    await repo.insertCharges(tx, [ledger(created, 'booking', created.quoteFen, 0, now)])
-    await appendAudit(tx, opts.actor, { action: 'parking.reservation.create', entityType: 'parkingReservation', entityId: id, after: auditView(created) }, now)
+    const got = await insertReservation(p, tx, prep, row)
+    const created: ReservationRow = {
+      ...got,
+      lotId: lot.id,
+      gridCode: lot.gridCode,
+      accountId: row.accountId,
+      plate: row.plate,
+      plateColour: row.plateColour,
+      startAt: row.start,
+      endAt: row.end,
+      status: 'booked',
+      quoteFen: row.quoteFen,
+      tariff: prep.tariff,
+      rules: lot.rules,
+      shared: row.shared,
+      ownerId: row.ownerId,
+      feeFen: null,
+      bookedAt: now,
+      checkedInAt: null,
+      endedAt: null,
+      cancelReason: null,
+      version: 1,
+    }
+    await appendAudit(tx, opts.actor, { action: 'parking.reservation.create', entityType: 'parkingReservation', entityId: got.id, after: auditView(created) }, now)
     const events: NewBusEvent[] = created.startAt <= now && created.endAt > now ? [await occupancyEvent(p, tx, lot, now)] : []
     return { body: toReservationView(created), events }
   })
@@ -244,10 +313,25 @@ export function ledger(r: ReservationRow, kind: 'booking' | 'cancellation' | 'no
   }
 }
 
+const knownTerms = new WeakMap<object, Set<string>>()
+
+/** The id of a version of tariff and rules, stored once (outside the booking transaction, so a refused booking cannot undo it). */
+async function ensureTerms(p: Platform, tariff: Tariff, rules: ReservationRow['rules']): Promise<string> {
+  const id = createHash('sha256').update(canonicalJson({ tariff, rules })).digest('hex')
+  let known = knownTerms.get(p.db)
+  if (!known) knownTerms.set(p.db, (known = new Set()))
+  if (!known.has(id)) {
+    await repo.ensureTerms(p.db, id, tariff, rules)
+    if (known.size > 10_000) known.clear()
+    known.add(id)
+  }
+  return id
+}
+
 type Role = 'booker' | 'operator' | 'owner'
 
 /** Who the caller is to a reservation; 404 when none (its existence is not revealed). */
-async function relationTo(p: Platform, caller: AuthUser, r: ReservationRow): Promise<Role> {
+function relationTo(caller: AuthUser, r: ReservationRow): Role {
   if (r.accountId === caller.id) return 'booker'
   if (parkingPolicy.allows(caller, 'parking.reservations.manage') && canSee(caller, { regionCode: r.gridCode })) return 'operator'
   if (r.ownerId === caller.id) return 'owner'
@@ -257,7 +341,7 @@ async function relationTo(p: Platform, caller: AuthUser, r: ReservationRow): Pro
 export async function getReservation(p: Platform, opts: { caller: AuthUser; reservationId: string }): Promise<ReservationView> {
   const r = await repo.findReservation(p.db, opts.reservationId)
   if (!r) throw notFound('Reservation')
-  const role = await relationTo(p, opts.caller, r)
+  const role = relationTo(opts.caller, r)
   return toReservationView(r, { maskPlate: role === 'owner' })
 }
 
@@ -269,7 +353,7 @@ export async function getReservation(p: Platform, opts: { caller: AuthUser; rese
 export async function cancelReservation(p: Platform, opts: { actor: Actor; caller: AuthUser; reservationId: string }) {
   const r = await repo.findReservation(p.db, opts.reservationId)
   if (!r) throw notFound('Reservation')
-  const role = await relationTo(p, opts.caller, r)
+  const role = relationTo(opts.caller, r)
   if (role === 'owner') throw new DomainError('FORBIDDEN', 'A space owner cannot cancel bookings: they are honoured')
   if (r.status !== 'booked') throw new DomainError('CONFLICT', `A ${r.status} reservation cannot be cancelled`, { current: r.status })
   const now = p.clock.now()

@@ -1,0 +1,253 @@
+// Parking booking under contention: CLIENTS concurrent HTTP clients (default 200) book 50
+// spaces of one lot for SECONDS (default 30) against a civicgrid server on loopback — on the
+// embedded database and on PostgreSQL, with each "any space" assignment strategy — then the
+// database is checked: no overlapping active reservations, every success is a row, and every
+// window refused for lack of space was really full.
+//
+//   node --import tsx bench/parking/run.ts [--seconds 30] [--clients 200] [--targets embedded,postgres]
+//        [--strategies retry,lockLot] [--warmup 3]
+//   PostgreSQL: BENCH_DATABASE_URL (default TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:55432/postgres);
+//   a fresh database is created on it and dropped afterwards.
+//
+// Workload: each client is its own account with its own plate. A request asks for a 1-hour (60%)
+// or 2-hour (40%) window starting on any hour of the next 30 days, skewed towards the first days
+// (start slot = 720·u³), so near windows fill up and contend while later ones still succeed;
+// 30% name a random space, 70% ask for any space.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { openDatabase, type Database } from '../../apps/api/src/platform/db/database.js'
+import { createServerTestDatabase } from '../../apps/api/src/testing/test-db.js'
+import { communityImport, LOT_POINT, plateNo, spaceList } from '../../apps/api/src/modules/parking/parking.fixtures.js'
+
+const args = process.argv.slice(2)
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1]! : def
+}
+const SECONDS = Number(opt('seconds', '30'))
+const CLIENTS = Number(opt('clients', '200'))
+const WARMUP = Number(opt('warmup', '3'))
+const TARGETS = opt('targets', 'embedded,postgres').split(',') as ('embedded' | 'postgres')[]
+const STRATEGIES = opt('strategies', 'retry,lockLot').split(',')
+const PG_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/postgres'
+const SPACES = 50
+const PASSWORD = 'bench-password-1'
+const HOUR = 3_600_000
+
+interface Server {
+  url: string
+  stop: () => Promise<void>
+}
+
+async function startServer(env: Record<string, string>): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', JOBS: 'false', DEMO: 'false', ADMIN_PASSWORD: PASSWORD, SECRET_KEY: 'bench-secret-0123456789abcdefghijklmnop', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 120_000)
+    child.stdout.on('data', () => {
+      const m = /ready at (http:\/\/\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    })
+    void exited.then(() => reject(new Error(`server exited:\n${out}`)))
+  })
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+async function api(base: string, method: string, path: string, body?: unknown, cookie?: string) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(cookie ? { cookie } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await res.text()
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`)
+  return { json: text ? JSON.parse(text) : null, cookie: res.headers.get('set-cookie')?.split(';')[0] ?? null }
+}
+
+/** Run `fn` over `items` with at most `n` at a time. */
+async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!)
+    }
+  }))
+  return out
+}
+
+async function makeLot(base: string, admin: string, name: string) {
+  const lot = (
+    await api(base, 'POST', '/parking/lots', {
+      name,
+      type: 'public',
+      location: LOT_POINT,
+      capacity: SPACES,
+      rules: { maxActivePerAccount: 100_000, maxActivePerPlate: 100_000, timeStepMinutes: 60, minDurationMinutes: 60, maxAdvanceDays: 60 },
+    }, admin)
+  ).json
+  const spaces = (await api(base, 'POST', `/parking/lots/${lot.id}/spaces`, { spaces: spaceList('B', SPACES) }, admin)).json.items as { id: string }[]
+  return { id: lot.id as string, spaceIds: spaces.map((s) => s.id) }
+}
+
+interface Outcome {
+  created: number
+  conflict: number
+  noSpace: number
+  errors: string[]
+  latencies: number[]
+  refused: Set<string>
+}
+
+/** The contention loop: every client books until the deadline. */
+async function contend(base: string, lot: { id: string; spaceIds: string[] }, cookies: string[], seconds: number): Promise<Outcome & { elapsed: number }> {
+  const o: Outcome = { created: 0, conflict: 0, noSpace: 0, errors: [], latencies: [], refused: new Set() }
+  // windows start on the hour from the second local midnight ahead (so they are always in the future)
+  const day0 = Math.ceil((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + 24 * HOUR
+  const started = performance.now()
+  const deadline = started + seconds * 1000
+  await Promise.all(
+    cookies.map(async (cookie, c) => {
+      const plate = plateNo(c + 1)
+      while (performance.now() < deadline) {
+        const slot = Math.floor(720 * Math.random() ** 3)
+        const start = day0 + slot * HOUR
+        const end = start + (Math.random() < 0.6 ? 1 : 2) * HOUR
+        const specific = Math.random() < 0.3
+        const body = JSON.stringify({
+          lotId: lot.id,
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          plate,
+          ...(specific ? { spaceId: lot.spaceIds[Math.floor(Math.random() * lot.spaceIds.length)] } : {}),
+        })
+        const t0 = performance.now()
+        try {
+          const res = await fetch(`${base}/api/v1/parking/reservations`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body })
+          const text = await res.text()
+          o.latencies.push(performance.now() - t0)
+          if (res.status === 201) o.created++
+          else if (res.status === 409 && text.includes('RESERVATION_CONFLICT')) o.conflict++
+          else if (res.status === 409 && text.includes('NO_SPACE_AVAILABLE')) {
+            o.noSpace++
+            o.refused.add(`${start}/${end}`)
+          } else if (o.errors.length < 20) o.errors.push(`${res.status} ${text.slice(0, 200)}`)
+        } catch (err) {
+          o.latencies.push(performance.now() - t0)
+          if (o.errors.length < 20) o.errors.push(String(err))
+        }
+      }
+    }),
+  )
+  return { ...o, elapsed: (performance.now() - started) / 1000 }
+}
+
+async function verify(db: Database, lotId: string, o: Outcome) {
+  const overlaps = await sql<{ n: number }>`select count(*)::int as n from parking_reservations a join parking_reservations b
+    on a.space_id = b.space_id and a.id < b.id and a.period && b.period
+    where a.status in ('booked', 'checkedIn') and b.status in ('booked', 'checkedIn')`.execute(db.db)
+  const rows = await sql<{ n: number }>`select count(*)::int as n from parking_reservations where lot_id = ${lotId}`.execute(db.db)
+  let falseRefusals = 0
+  for (const key of o.refused) {
+    const [start, end] = key.split('/').map(Number) as [number, number]
+    const taken = await sql<{ n: number }>`select count(distinct space_id)::int as n from parking_reservations
+      where lot_id = ${lotId} and status in ('booked', 'checkedIn') and period && tstzrange(${new Date(start)}::timestamptz, ${new Date(end)}::timestamptz, '[)')`.execute(db.db)
+    if (taken.rows[0]!.n !== SPACES) falseRefusals++
+  }
+  return { overlaps: overlaps.rows[0]!.n, rows: rows.rows[0]!.n, falseRefusals, refusedWindows: o.refused.size }
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+
+async function runOne(target: 'embedded' | 'postgres', strategy: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-bench-parking-'))
+  const pg = target === 'postgres' ? await createServerTestDatabase(PG_URL) : null
+  const server = await startServer({ DATA_DIR: dataDir, PARKING_ASSIGN: strategy, ...(pg ? { DATABASE_URL: pg.url } : {}) })
+  try {
+    const base = server.url
+    const admin = (await api(base, 'POST', '/auth/login', { username: 'admin', password: PASSWORD })).cookie!
+    await api(base, 'POST', '/regions/import', communityImport(), admin)
+    const warm = await makeLot(base, admin, 'warm-up')
+    const lot = await makeLot(base, admin, 'contended')
+    const names = Array.from({ length: CLIENTS }, (_, i) => `driver${String(i).padStart(3, '0')}`)
+    await pool(names, 8, (username) => api(base, 'POST', '/users', { username, displayName: username, password: PASSWORD, roles: ['resident'] }, admin))
+    const cookies = await pool(names, 8, async (username) => (await api(base, 'POST', '/auth/login', { username, password: PASSWORD })).cookie!)
+    if (WARMUP > 0) await contend(base, warm, cookies, WARMUP)
+    const o = await contend(base, lot, cookies, SECONDS)
+    await server.stop()
+    const db = pg ? await openDatabase({ kind: 'postgres', url: pg.url }) : await openDatabase({ kind: 'pglite', dataDir })
+    const v = await verify(db, lot.id, o)
+    await db.close()
+    const sorted = [...o.latencies].sort((a, b) => a - b)
+    const attempts = o.latencies.length
+    return {
+      target,
+      strategy,
+      attempts,
+      attemptsPerS: attempts / o.elapsed,
+      createdPerS: o.created / o.elapsed,
+      created: o.created,
+      conflict: o.conflict,
+      noSpace: o.noSpace,
+      errors: o.errors,
+      p50: pct(sorted, 50),
+      p99: pct(sorted, 99),
+      max: sorted.at(-1) ?? NaN,
+      ...v,
+      rowsMatch: v.rows === o.created,
+    }
+  } finally {
+    await server.stop().catch(() => {})
+    await pg?.drop().catch(() => {})
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+const results = []
+for (const target of TARGETS) {
+  // the embedded database runs one transaction at a time: both strategies are the same there
+  for (const strategy of target === 'embedded' ? STRATEGIES.slice(0, 1) : STRATEGIES) {
+    process.stderr.write(`# ${target} / ${strategy}: ${CLIENTS} clients × ${SECONDS} s …\n`)
+    const r = await runOne(target, strategy)
+    results.push(r)
+    process.stderr.write(`#   ${JSON.stringify({ ...r, errors: r.errors.slice(0, 3) })}\n`)
+  }
+}
+
+const model = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model
+console.log(`\nmachine: ${cpus().length} CPU (${model}); node ${process.version}; ${new Date().toISOString()}`)
+console.log(`command: node --import tsx bench/parking/run.ts --seconds ${SECONDS} --clients ${CLIENTS} --targets ${TARGETS.join(',')} --strategies ${STRATEGIES.join(',')}`)
+console.log(`workload: ${CLIENTS} clients (one account and plate each), 50 spaces, 1–2 h windows on 720 hourly starts skewed to the first days, 30% by space, 70% any space; ${SECONDS} s after a ${WARMUP} s warm-up on another lot\n`)
+console.log('| database | "any space" strategy | attempts/s | booked/s | p50 ms | p99 ms | max ms | booked / conflict / no space | overlaps | rows = booked | false "no space" |')
+console.log('|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|')
+for (const r of results) {
+  console.log(
+    `| ${r.target === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL'} | ${r.strategy} | ${Math.round(r.attemptsPerS)} | ${Math.round(r.createdPerS)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(0)} | ${r.created} / ${r.conflict} / ${r.noSpace} | ${r.overlaps} | ${r.rowsMatch ? 'yes' : `no (${r.rows})`} | ${r.falseRefusals} of ${r.refusedWindows} |`,
+  )
+}
+const failed = results.filter((r) => r.overlaps > 0 || !r.rowsMatch || r.falseRefusals > 0 || r.errors.length > 0)
+const target = results.filter((r) => r.attemptsPerS < 500 || r.p99 > 100)
+console.log(`\ntarget ≥ 500 attempts/s and p99 ≤ 100 ms: ${target.length === 0 ? 'met everywhere' : `not met by ${target.map((r) => `${r.target}/${r.strategy}`).join(', ')}`}`)
+if (failed.length > 0) {
+  console.log(`CORRECTNESS FAILURE: ${JSON.stringify(failed.map((r) => ({ target: r.target, strategy: r.strategy, overlaps: r.overlaps, rows: r.rows, created: r.created, falseRefusals: r.falseRefusals, errors: r.errors })))}`)
+  process.exit(1)
+}
