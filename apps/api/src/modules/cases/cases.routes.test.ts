@@ -283,6 +283,28 @@ describe('cases: intake, the whole workflow, deadlines, duplicates, idempotency,
     assert.equal(await statusOf(), 'intact')
   })
 
+  test('a photo taken 5 km away is flagged beside the reported place; one without EXIF is not', async () => {
+    const sharp = (await import('sharp')).default
+    const far = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#345' } })
+      .jpeg()
+      .withExif({ IFD2: { DateTimeOriginal: '2026:12:03 08:00:00' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '32/1 2/1 2400/100', GPSLongitudeRef: 'E', GPSLongitude: '118/1 49/1 4800/100' } })
+      .toBuffer()
+    const form = new FormData()
+    form.append('file', new Blob([far], { type: 'image/jpeg' }), 'far.jpg')
+    const up = await fetch(`http://127.0.0.1:${(t.app.server.address() as { port: number }).port}/api/v1/files`, { method: 'POST', body: form, headers: { cookie: who.supervisor!.cookie } })
+    const farSha = ((await up.json()) as { sha256: string }).sha256
+    at('2026-12-03T09:00:00')
+    const c = json(await report('supervisor', { photos: [farSha, photo] })).case
+    const checks = json(await get(c.id)).photoChecks
+    const farCheck = checks.find((x: { sha256: string }) => x.sha256 === farSha)
+    assert.equal(farCheck.flagged, true)
+    assert.deepEqual(farCheck.reasons, ['farFromReportedPlace'])
+    assert.ok(farCheck.distanceM > 4000 && farCheck.distanceM < 6000, String(farCheck.distanceM))
+    assert.equal(farCheck.takenAt, new Date('2026-12-03T08:00:00+08:00').toISOString())
+    const plain = checks.find((x: { sha256: string }) => x.sha256 === photo)
+    assert.deepEqual([plain.flagged, plain.distanceM], [false, null])
+  })
+
   test('two dispatchers at once: one wins, the other gets 409 with the current state', async () => {
     const c = json(await report('supervisor')).case
     await ok('leader', c.id, 'register')

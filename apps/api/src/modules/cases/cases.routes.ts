@@ -19,6 +19,7 @@ import {
   DuplicateSchema,
   ExportCasesQuery,
   ListCasesQuery,
+  PhotoCheckSchema,
 } from './cases.schemas.js'
 import { actOnCase, exportCases, findDuplicates, getCase, listCaseNotifications, listCases, prepareReport, reportCase, unmaskReporter } from './cases.service.js'
 import { invalid } from '../../platform/errors.js'
@@ -100,7 +101,14 @@ export const casesRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/cases/:id',
-    { schema: { tags: ['cases'], summary: 'A case with its timeline', params: IdParams, response: { 200: Type.Object({ case: CaseSchema, timeline: Type.Array(CaseEventSchema) }) } } },
+    {
+      schema: {
+        tags: ['cases'],
+        summary: 'A case with its timeline and what its photos’ EXIF says (flagged when taken > 3 km away or > 24 h before)',
+        params: IdParams,
+        response: { 200: Type.Object({ case: CaseSchema, timeline: Type.Array(CaseEventSchema), photoChecks: Type.Array(PhotoCheckSchema) }) },
+      },
+    },
     async (request) => getCase(p, { caller: requireUser(request), caseId: request.params.id }),
   )
 

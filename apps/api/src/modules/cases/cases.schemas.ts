@@ -171,3 +171,13 @@ export const DispatchRuleBody = Type.Object(
 )
 
 export const CalendarDayBody = Type.Object({ kind: Enum(['holiday', 'workday'] as const), name: Type.String({ maxLength: 50 }) }, { additionalProperties: false })
+
+export const PhotoCheckSchema = Type.Object({
+  sha256: Type.String(),
+  takenAt: Nullable(Type.String({ format: 'date-time' })),
+  lng: Nullable(Type.Number()),
+  lat: Nullable(Type.Number()),
+  distanceM: Nullable(Type.Number({ description: 'from the reported place' })),
+  flagged: Type.Boolean(),
+  reasons: Type.Array(Type.String({ description: 'farFromReportedPlace, takenLongBefore' })),
+})

@@ -10,6 +10,7 @@ import type { Platform } from '../../platform/platform.js'
 import { tableStream, type TableFormat } from '../../platform/tabular-export.js'
 import { findClass } from '../classes/index.js'
 import { COMPONENTS_CHANGED, findComponentByCode, setComponentStatus } from '../components/index.js'
+import { photoFacts, type FileMeta } from '../files/index.js'
 import { locatePoint, type LocatedPoint } from '../regions/index.js'
 import { applyClockEffect, stageDeadline, type CaseClocks } from './case-clock.js'
 import { workCalendar } from './case-calendar.js'
@@ -436,8 +437,10 @@ export async function getCase(p: Platform, opts: { caller: AuthUser; caseId: str
   const calendar = await workCalendar(p)
   const staff = !(opts.caller.roles.length === 1 && opts.caller.roles[0] === 'resident')
   const events = await repo.events(p.db, row.id)
+  const facts = await photoFacts(p, row.photos)
   return {
     case: toCaseView(p, calendar, row, opts.caller, p.clock.now()),
+    photoChecks: row.photos.map((sha256) => photoCheck(sha256, facts.get(sha256), row)),
     timeline: events.map((e) => ({
       id: String(e.id),
       at: e.at.toISOString(),
@@ -451,6 +454,22 @@ export async function getCase(p: Platform, opts: { caller: AuthUser; caseId: str
       photos: e.photos,
     })),
   }
+}
+
+/** A photo whose EXIF position is farther than this from the reported place is flagged. */
+export const PHOTO_DISTANCE_FLAG_M = 3000
+/** …or whose EXIF time is this long before the report. */
+export const PHOTO_AGE_FLAG_HOURS = 24
+
+/** What a photo's EXIF says beside what was reported, and whether it looks like it was taken elsewhere or long before. */
+function photoCheck(sha256: string, fact: FileMeta | undefined, row: Pick<CaseRow, 'lng' | 'lat' | 'reportedAt'>) {
+  const hasPosition = typeof fact?.lng === 'number' && typeof fact?.lat === 'number'
+  const distanceM = hasPosition ? Math.round(distanceMetres([row.lng, row.lat], [fact!.lng!, fact!.lat!])) : null
+  const takenAt = fact?.takenAt ?? null
+  const reasons: string[] = []
+  if (distanceM !== null && distanceM > PHOTO_DISTANCE_FLAG_M) reasons.push('farFromReportedPlace')
+  if (takenAt && row.reportedAt.getTime() - new Date(takenAt).getTime() > PHOTO_AGE_FLAG_HOURS * 3_600_000) reasons.push('takenLongBefore')
+  return { sha256, takenAt, lng: hasPosition ? fact!.lng! : null, lat: hasPosition ? fact!.lat! : null, distanceM, flagged: reasons.length > 0, reasons }
 }
 
 const scopeOf = (user: AuthUser) => ({ all: isAdmin(user), regionCodes: user.regionCodes, departmentId: user.departmentId })

@@ -46,6 +46,29 @@ describe('files: content-addressed uploads checked by content and size', () => {
     assert.deepEqual(Buffer.from(await down.arrayBuffer()), PNG)
   })
 
+  test('a photo’s EXIF time (camera local time, tenant zone) and GPS position are read; a thumbnail is made once', async () => {
+    const sharp = (await import('sharp')).default
+    const jpeg = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#7a9' } })
+      .jpeg()
+      .withExif({ IFD2: { DateTimeOriginal: '2026:11:30 08:55:00' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '32/1 2/1 2400/100', GPSLongitudeRef: 'E', GPSLongitude: '118/1 46/1 3000/100' } })
+      .toBuffer()
+    const res = await upload(jpeg, 'field.jpg', 'image/jpeg')
+    assert.equal(res.status, 201)
+    const { sha256 } = (await res.json()) as { sha256: string }
+    const meta = await sql<{ meta: { takenAt: string; lng: number; lat: number } }>`select meta from files where sha256 = ${sha256}`.execute(t.database.db)
+    assert.equal(meta.rows[0]!.meta.takenAt, '2026-11-30T00:55:00.000Z', '08:55 in Shanghai')
+    assert.ok(Math.abs(meta.rows[0]!.meta.lng - 118.775) < 1e-6 && Math.abs(meta.rows[0]!.meta.lat - 32.04) < 1e-6)
+    const thumb = await fetch(`${base}/api/v1/files/${sha256}/thumbnail`, { headers: { cookie } })
+    assert.equal(thumb.status, 200)
+    assert.equal(thumb.headers.get('content-type'), 'image/jpeg')
+    const info = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()
+    assert.equal(info.width, 320)
+    const again = await fetch(`${base}/api/v1/files/${sha256}/thumbnail`, { headers: { cookie } })
+    assert.equal(again.status, 200)
+    const files = await sql<{ n: number }>`select count(*)::int as n from files`.execute(t.database.db)
+    assert.equal(files.rows[0]!.n, 2, 'the thumbnail is a blob, not a second upload record')
+  })
+
   test('a text file named .png is refused by content (415) and leaves nothing behind', async () => {
     const res = await upload(Buffer.from('<script>alert(1)</script>'), 'evil.png', 'image/png')
     assert.equal(res.status, 415)
@@ -56,11 +79,12 @@ describe('files: content-addressed uploads checked by content and size', () => {
   })
 
   test('a file over the limit is refused with 413', async () => {
+    const count = async () => (await sql<{ n: number }>`select count(*)::int as n from files`.execute(t.database.db)).rows[0]!.n
+    const before = await count()
     const big = Buffer.concat([JPEG_HEAD, Buffer.alloc(8000, 1)])
     const res = await upload(big, 'big.jpg', 'image/jpeg')
     assert.equal(res.status, 413)
-    const rows = await sql<{ n: number }>`select count(*)::int as n from files where content_type = 'image/jpeg'`.execute(t.database.db)
-    assert.equal(rows.rows[0]!.n, 0)
+    assert.equal(await count(), before)
   })
 
   test('uploads and downloads need a signed-in user; unknown files are 404', async () => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { DomainError } from '../../platform/errors.js'
 import { actorOf, requireUser } from '../../platform/request-context.js'
-import { openFile, uploadFile } from './files.service.js'
+import { openFile, openThumbnail, uploadFile } from './files.service.js'
 
 const StoredFile = Type.Object({ sha256: Type.String(), size: Type.Integer(), contentType: Type.String(), url: Type.String() })
 
@@ -26,6 +26,16 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!part || part.fieldname !== 'file') throw new DomainError('VALIDATION_FAILED', 'Missing "file" field', { errors: [{ field: 'file', reason: 'required' }] })
       const stored = await uploadFile(p, { actor: actorOf(request), caller, stream: part.file, filename: part.filename || null })
       return reply.status(201).send(stored)
+    },
+  )
+
+  app.get(
+    '/files/:sha256/thumbnail',
+    { schema: { tags: ['files'], summary: 'A 320 px JPEG thumbnail of a photo', params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) }) } },
+    async (request, reply) => {
+      requireUser(request)
+      const thumb = await openThumbnail(p, { sha256: request.params.sha256 })
+      return reply.type(thumb.contentType).header('cache-control', 'private, max-age=31536000, immutable').send(thumb.stream)
     },
   )
 
