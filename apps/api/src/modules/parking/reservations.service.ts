@@ -430,12 +430,12 @@ export async function releaseDueReservations(p: Platform, now: Date): Promise<{ 
       const audits = []
       for (const r of due) {
         if (r.rules.graceMinutes === null) {
-          await repo.transition(tx, r.id, ['booked'], 'expired', { feeFen: r.quoteFen, endedAt: now })
+          if (!(await repo.transition(tx, r.id, ['booked'], 'expired', { feeFen: r.quoteFen, endedAt: now }))) continue
           totals.expired++
           audits.push({ action: 'parking.reservation.expire', entityType: 'parkingReservation', entityId: r.id, before: auditView(r), after: { status: 'expired' } })
         } else {
           const fee = noShowFee(r.rules, r.quoteFen)
-          await repo.transition(tx, r.id, ['booked'], 'noShow', { feeFen: fee, endedAt: now })
+          if (!(await repo.transition(tx, r.id, ['booked'], 'noShow', { feeFen: fee, endedAt: now }))) continue
           if (fee !== r.quoteFen) await repo.insertCharges(tx, [ledger(r, 'noShow', fee, r.quoteFen, now)])
           totals.noShows++
           audits.push({ action: 'parking.reservation.noShow', entityType: 'parkingReservation', entityId: r.id, before: auditView(r), after: { status: 'noShow', feeFen: fee } })
