@@ -1,5 +1,5 @@
 // Prints the gzip size of the JS each route needs on first load and fails the build when a
-// first route (login, dashboard) exceeds the console budget in DESIGN §6.
+// first route (login, dashboard, cases queue and detail, field app) exceeds the console budget in DESIGN §6.
 // Reads dist/.vite/manifest.json (build.manifest): a route's JS = the entry chunk, the route's
 // lazy chunks, and everything they import statically (modulepreloaded together).
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,13 @@ const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), '
 const ROUTES = [
   { name: 'login (/login)', modules: ['src/features/auth/LoginPage.tsx'], budget: true },
   { name: 'dashboard (/)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/DashboardPage.tsx'], budget: true },
-  { name: 'placeholder (/cases…)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/PlaceholderPage.tsx'] },
+  { name: 'placeholder (/regions…)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/PlaceholderPage.tsx'] },
+  // Cases: the queue is the first route of operators, dispatchers and handlers; the field app
+  // the first route of supervisors on a phone.
+  { name: 'cases queue (/cases)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/CasesPage.tsx'], budget: true },
+  { name: 'case detail (/cases/:id)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/CaseDetailPage.tsx'], budget: true },
+  { name: 'case intake (/cases/new)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/NewCasePage.tsx'] },
+  { name: 'field app (/field)', modules: ['src/features/field/FieldPage.tsx'], budget: true },
   { name: 'me (/me)', modules: ['src/app/AppLayout.tsx', 'src/features/me/MePage.tsx'] },
   { name: 'admin users', modules: ['src/app/AppLayout.tsx', 'src/features/admin/UsersPage.tsx'] },
   { name: 'admin audit', modules: ['src/app/AppLayout.tsx', 'src/features/admin/AuditPage.tsx'] },

@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
 import { LanguageSwitch } from '../components/LanguageSwitch';
-import { activeNav, NAV, type NavItem } from './nav';
+import { activeNav, NAV, navVisible, type NavItem } from './nav';
 import { useSession } from './session';
 
 const { Header, Sider, Content } = Layout;
@@ -20,7 +20,7 @@ export default function AppLayout() {
 
   const toMenu = (items: NavItem[]): MenuProps['items'] =>
     items
-      .filter((it) => !it.role || hasRole(it.role))
+      .filter((it) => navVisible(it, hasRole))
       .map((it) => ({
         key: it.key,
         icon: it.icon,

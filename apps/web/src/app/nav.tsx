@@ -10,6 +10,7 @@ import {
   SettingOutlined,
   TeamOutlined,
   BorderInnerOutlined,
+  MobileOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import type zhCN from '../i18n/zh-CN';
@@ -23,6 +24,8 @@ export interface NavItem {
   /** Opens in a new browser tab (the big screen runs full-window on a wall display). */
   newTab?: boolean;
   role?: string;
+  /** Shown to users holding any of these roles. */
+  roles?: string[];
   children?: NavItem[];
 }
 
@@ -30,6 +33,7 @@ export interface NavItem {
 export const NAV: NavItem[] = [
   { key: 'dashboard', path: '/', icon: <DashboardOutlined /> },
   { key: 'cases', path: '/cases', icon: <FileTextOutlined /> },
+  { key: 'field', path: '/field', icon: <MobileOutlined />, roles: ['supervisor', 'gridWorker', 'admin'] },
   { key: 'regions', path: '/regions', icon: <BorderInnerOutlined /> },
   { key: 'components', path: '/components', icon: <AppstoreOutlined /> },
   { key: 'parking', path: '/parking', icon: <CarOutlined /> },
@@ -47,6 +51,11 @@ export const NAV: NavItem[] = [
     ],
   },
 ];
+
+/** Whether the user (by `hasRole`) sees a nav entry. */
+export function navVisible(it: NavItem, hasRole: (role: string) => boolean): boolean {
+  return (!it.role || hasRole(it.role)) && (!it.roles || it.roles.some(hasRole));
+}
 
 /** The nav entry whose path is the longest prefix of `pathname` (so /cases/123 lights "cases"). */
 export function activeNav(pathname: string): NavItem[] {

@@ -1,6 +1,9 @@
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { createBrowserRouter } from 'react-router';
 import { PageLoading } from '../components/PageLoading';
+import { INTAKE_ROLES } from '../features/cases/roles';
+import { RequireAnyRole } from '../features/cases/RequireAnyRole';
+import { FIELD_ROLES, FieldHomeRedirect } from '../features/field/FieldHome';
 import { RequireAuth, RequireRole } from './guards';
 
 // Every page is its own chunk so the first route loads only what it shows.
@@ -13,6 +16,10 @@ const NotFoundPage = lazy(() => import('../features/dashboard/NotFoundPage'));
 const MePage = lazy(() => import('../features/me/MePage'));
 const UsersPage = lazy(() => import('../features/admin/UsersPage'));
 const AuditPage = lazy(() => import('../features/admin/AuditPage'));
+const CasesPage = lazy(() => import('../features/cases/CasesPage'));
+const CaseDetailPage = lazy(() => import('../features/cases/CaseDetailPage'));
+const NewCasePage = lazy(() => import('../features/cases/NewCasePage'));
+const FieldPage = lazy(() => import('../features/field/FieldPage'));
 
 function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
   return (
@@ -23,7 +30,7 @@ function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
 }
 
 /** Modules later issues fill in; until then each shows a "coming soon" page. */
-const PLACEHOLDERS = ['cases', 'regions', 'components', 'parking', 'community', 'data'] as const;
+const PLACEHOLDERS = ['regions', 'components', 'parking', 'community', 'data'] as const;
 
 export const router = createBrowserRouter([
   { path: '/login', element: page(LoginPage, true) },
@@ -31,10 +38,15 @@ export const router = createBrowserRouter([
     element: <RequireAuth />,
     children: [
       { path: '/screen', element: page(ScreenPage, true) },
+      // The field app has its own phone layout, outside the console frame.
+      { path: '/field', element: <RequireAnyRole roles={FIELD_ROLES}>{page(FieldPage, true)}</RequireAnyRole> },
       {
-        element: page(AppLayout, true),
+        element: <FieldHomeRedirect>{page(AppLayout, true)}</FieldHomeRedirect>,
         children: [
           { index: true, element: page(DashboardPage) },
+          { path: '/cases', element: page(CasesPage) },
+          { path: '/cases/new', element: <RequireAnyRole roles={INTAKE_ROLES}>{page(NewCasePage)}</RequireAnyRole> },
+          { path: '/cases/:id', element: page(CaseDetailPage) },
           ...PLACEHOLDERS.map((p) => ({ path: `/${p}/*`, element: page(PlaceholderPage) })),
           { path: '/me', element: page(MePage) },
           { path: '/admin/users', element: <RequireRole role="admin">{page(UsersPage)}</RequireRole> },

@@ -1,0 +1,220 @@
+import { theme } from 'antd';
+import { useEffect, useMemo, useRef, useState, type MouseEvent, type RefObject } from 'react';
+import { api, type Page } from '../../lib/api';
+import type { Region } from '../../lib/types';
+
+/** A grid outline: its rings as [lng, lat] pairs (holes are drawn with even-odd fill). */
+export interface GridShape {
+  code: string;
+  name: string;
+  rings: [number, number][][];
+}
+
+interface Feature {
+  geometry: { type: string; coordinates: unknown } | null;
+  properties: { code: string; name: string; level: string };
+}
+
+function ringsOf(geometry: Feature['geometry']): [number, number][][] {
+  if (!geometry) return [];
+  if (geometry.type === 'Polygon') return geometry.coordinates as [number, number][][];
+  if (geometry.type === 'MultiPolygon') return (geometry.coordinates as [number, number][][][]).flat();
+  return [];
+}
+
+export function shapesOf(fc: { features: Feature[] }, level = 'grid'): GridShape[] {
+  return fc.features
+    .filter((f) => f.properties.level === level)
+    .map((f) => ({ code: f.properties.code, name: f.properties.name, rings: ringsOf(f.geometry) }))
+    .filter((s) => s.rings.length > 0);
+}
+
+const MAX_GRIDS = 1000;
+
+/**
+ * The outlines of the unit grids the user may see: the grid list, then one GeoJSON request per
+ * community (its grids), falling back to one per grid where the community is out of scope.
+ */
+export async function loadVisibleGrids(signal?: AbortSignal): Promise<GridShape[]> {
+  const grids: Region[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<Region> = await api<Page<Region>>('/regions', { query: { level: 'grid', limit: 500, cursor: cursor ?? undefined }, signal });
+    grids.push(...page.items.filter((g) => g.access === 'full' && g.hasGeometry));
+    cursor = page.nextCursor;
+  } while (cursor && grids.length < MAX_GRIDS);
+  const byCommunity = new Map<string, Region[]>();
+  for (const g of grids) {
+    const parent = g.parentCode ?? g.code;
+    byCommunity.set(parent, [...(byCommunity.get(parent) ?? []), g]);
+  }
+  const out: GridShape[] = [];
+  await Promise.all(
+    [...byCommunity].map(async ([community, members]) => {
+      const wanted = new Set(members.map((m) => m.code));
+      try {
+        const fc = await api<{ features: Feature[] }>(`/regions/${community}/geojson`, { query: { depth: 1 }, signal });
+        out.push(...shapesOf(fc).filter((s) => wanted.has(s.code)));
+      } catch {
+        for (const g of members) {
+          const fc = await api<{ features: Feature[] }>(`/regions/${g.code}/geojson`, { query: { depth: 0 }, signal }).catch(() => ({ features: [] }));
+          out.push(...shapesOf(fc));
+        }
+      }
+    }),
+  );
+  return out.sort((a, b) => a.code.localeCompare(b.code));
+}
+
+export function useVisibleGrids() {
+  const [grids, setGrids] = useState<GridShape[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    loadVisibleGrids(ctrl.signal)
+      .then(setGrids)
+      .catch((e: unknown) => {
+        if (!ctrl.signal.aborted) {
+          setError(e);
+          setGrids([]);
+        }
+      });
+    return () => ctrl.abort();
+  }, []);
+  return { grids, error };
+}
+
+/** The rendered width of an element, kept current (the map is drawn in screen pixels). */
+function useWidth(ref: RefObject<Element | null>, fallback = 600): number {
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(50, Math.round(el.getBoundingClientRect().width)));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
+}
+
+/**
+ * A plain SVG map (no tiles: deployments run without internet): grid outlines fitted to the
+ * viewport, an optional point, and click-to-pick. Equirectangular with the latitude's cosine,
+ * which is exact enough at city scale. Drawn in screen pixels, so marks keep their size.
+ */
+export function GridMap({
+  grids,
+  point,
+  highlight,
+  onPick,
+  height = 360,
+  testId,
+}: {
+  grids: GridShape[];
+  point?: [number, number] | null;
+  highlight?: string | null;
+  onPick?: (lng: number, lat: number) => void;
+  height?: number;
+  testId?: string;
+}) {
+  const { token } = theme.useToken();
+  const boxRef = useRef<HTMLDivElement>(null);
+  const svgRef = useRef<SVGSVGElement>(null);
+  const W = useWidth(boxRef);
+  const H = height;
+  const view = useMemo(() => {
+    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+    const add = (lng: number, lat: number) => {
+      minX = Math.min(minX, lng);
+      maxX = Math.max(maxX, lng);
+      minY = Math.min(minY, lat);
+      maxY = Math.max(maxY, lat);
+    };
+    for (const g of grids) for (const r of g.rings) for (const [x, y] of r) add(x, y);
+    if (point) add(point[0], point[1]);
+    if (!Number.isFinite(minX)) return null;
+    // A lone point gets a window of some hundred metres around it.
+    const half = 0.002;
+    if (maxX - minX < half) [minX, maxX] = [(minX + maxX) / 2 - half, (minX + maxX) / 2 + half];
+    if (maxY - minY < half) [minY, maxY] = [(minY + maxY) / 2 - half, (minY + maxY) / 2 + half];
+    const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
+    const pad = 16;
+    const s = Math.min((W - 2 * pad) / ((maxX - minX) * kx), (H - 2 * pad) / (maxY - minY));
+    const offX = (W - (maxX - minX) * kx * s) / 2;
+    const offY = (H - (maxY - minY) * s) / 2;
+    return {
+      x: (lng: number) => offX + (lng - minX) * kx * s,
+      y: (lat: number) => offY + (maxY - lat) * s,
+      lng: (x: number) => minX + (x - offX) / (kx * s),
+      lat: (y: number) => maxY - (y - offY) / s,
+    };
+  }, [grids, point, W, H]);
+
+  if (!view) return <div ref={boxRef} style={{ height, background: token.colorFillTertiary, borderRadius: token.borderRadius }} data-testid={testId} />;
+
+  const onClick = (e: MouseEvent<SVGSVGElement>) => {
+    const svg = svgRef.current;
+    const ctm = svg?.getScreenCTM();
+    if (!svg || !ctm || !onPick) return;
+    const pt = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
+    onPick(Math.round(view.lng(pt.x) * 1e6) / 1e6, Math.round(view.lat(pt.y) * 1e6) / 1e6);
+  };
+
+  const path = (g: GridShape) =>
+    g.rings.map((r) => r.map(([lng, lat], i) => `${i ? 'L' : 'M'}${view.x(lng).toFixed(1)},${view.y(lat).toFixed(1)}`).join('') + 'Z').join('');
+  const fontSize = 12;
+
+  return (
+    <div ref={boxRef}>
+      <svg
+        ref={svgRef}
+        data-testid={testId}
+        width="100%"
+        height={H}
+        viewBox={`0 0 ${W} ${H}`}
+        onClick={onClick}
+        style={{
+          width: '100%',
+          height: H,
+          background: token.colorFillQuaternary,
+          border: `1px solid ${token.colorBorderSecondary}`,
+          borderRadius: token.borderRadius,
+          cursor: onPick ? 'crosshair' : 'default',
+          display: 'block',
+        }}
+      >
+        {grids.map((g) => {
+          const on = g.code === highlight;
+          const xs = g.rings.flat();
+          const cx = xs.reduce((n, p) => n + p[0], 0) / xs.length;
+          const cy = xs.reduce((n, p) => n + p[1], 0) / xs.length;
+          return (
+            <g key={g.code} data-grid={g.code}>
+              <path
+                d={path(g)}
+                fillRule="evenodd"
+                fill={on ? token.colorPrimaryBg : token.colorBgContainer}
+                stroke={on ? token.colorPrimary : token.colorBorder}
+                strokeWidth={on ? 2 : 1}
+              >
+                <title>{`${g.name} ${g.code}`}</title>
+              </path>
+              <text x={view.x(cx)} y={view.y(cy)} fontSize={fontSize} textAnchor="middle" fill={token.colorTextSecondary} pointerEvents="none">
+                {g.name}
+              </text>
+            </g>
+          );
+        })}
+        {point && (
+          <g pointerEvents="none" data-testid={testId ? `${testId}-point` : undefined}>
+            <circle cx={view.x(point[0])} cy={view.y(point[1])} r={12} fill={token.colorError} fillOpacity={0.2} />
+            <circle cx={view.x(point[0])} cy={view.y(point[1])} r={5} fill={token.colorError} stroke="#fff" strokeWidth={2} />
+          </g>
+        )}
+      </svg>
+    </div>
+  );
+}
