@@ -217,7 +217,11 @@ export function checkImport(features: unknown[], opts: ImportOptions, ctx: Impor
 
   // 4. grids of one community must not overlap (file against file, file against database)
   const groups = new Map<string, Parsed[]>()
-  for (const p of live()) if (p.level === 'grid') groups.set(p.parentCode!, [...(groups.get(p.parentCode!) ?? []), p])
+  for (const p of live()) {
+    if (p.level !== 'grid') continue
+    if (!groups.has(p.parentCode!)) groups.set(p.parentCode!, [])
+    groups.get(p.parentCode!)!.push(p)
+  }
   const overlapSum = new Map<string, number>()
   for (const [community, grids] of groups) {
     const db = (ctx.dbGrids.get(community) ?? []).map((g) => ({ code: g.code, polys: polygonsOf(g.geometry), bbox: bboxOf(g.geometry.coordinates) }))

@@ -167,7 +167,10 @@ export async function importRegions(p: Platform, opts: { actor: Actor; caller?: 
     repo.gridsOf(p.db, communities),
   ])
   const gridsBy = new Map<string, { code: string; geometry: AreaGeometry }[]>()
-  for (const g of dbGrids) gridsBy.set(g.parentCode!, [...(gridsBy.get(g.parentCode!) ?? []), { code: g.code, geometry: g.geometry! }])
+  for (const g of dbGrids) {
+    if (!gridsBy.has(g.parentCode!)) gridsBy.set(g.parentCode!, [])
+    gridsBy.get(g.parentCode!)!.push({ code: g.code, geometry: g.geometry! })
+  }
   const { problems, rows, rejected } = checkImport(features, options, {
     existing,
     known: new Map(known.map((r) => [r.code, { level: r.level, geometry: r.geometry }])),
