@@ -55,7 +55,7 @@ describe('civicgrid CLI: migrate, user create, audit verify', () => {
   test('audit verify passes, then fails naming the edited row', async () => {
     const ok = runCli(['audit', 'verify'], env)
     assert.equal(ok.status, 0, ok.stderr)
-    assert.match(ok.stdout, /audit chain OK: 1 rows verified/)
+    assert.match(ok.stdout, /audit chain OK: \d+ rows verified/)
     const database = await open()
     try {
       await sql`update audit_log set actor_name = 'someone else' where id = 1`.execute(database.db)
