@@ -260,7 +260,7 @@ describe('journey: a case from the street to closed, live across roles; a report
     offlineNumber = one.body.items[0].number
   })
 
-  test('hotline intake: the operator picks the place on the grid map, files the call and is shown the duplicate', async () => {
+  test('hotline intake: the operator picks the place on the grid map, files the call, is shown the duplicate, finds and exports it', async () => {
     const op = people.op!.page
     await op.getByRole('menuitem', { name: /案件/ }).click()
     await op.getByTestId('case-new').click()
@@ -290,6 +290,23 @@ describe('journey: a case from the street to closed, live across roles; a report
     assert.equal(filed.body.items[0].source, 'hotline')
     assert.equal(filed.body.items[0].gridCode, TERRITORY.gridA1)
     assert.equal(filed.body.items[0].reporter.phone, '139****5678')
+
+    // The "all" list filters by text, and exports what it shows.
+    await op.getByRole('menuitem', { name: /案件/ }).click()
+    await op.getByRole('tab', { name: '全部' }).click()
+    await op.getByTestId('case-filters').getByPlaceholder('描述或地址').fill('市民反映')
+    await op.getByTestId('case-filters-apply').click()
+    await op.waitForFunction(() => {
+      const rows = document.querySelectorAll('[data-testid="case-queue-all"] tbody tr.ant-table-row')
+      return rows.length === 1 && rows[0]!.textContent!.includes('市民反映')
+    }, undefined, WAIT)
+    await j.screenshot(op, 'cases-all-filtered')
+    const href = await op.getByTestId('case-export-csv').getAttribute('href')
+    const csv = await op.request.get(`${j.url}${href}`)
+    assert.equal(csv.status(), 200)
+    const text = await csv.text()
+    assert.match(text, /市民反映路边有垃圾堆放/)
+    assert.doesNotMatch(text, /离线时上报/)
     assert.deepEqual(people.op!.errors, [])
   })
 })

@@ -181,6 +181,7 @@ const en: Mirror<typeof zhCN> = {
       from: 'Reported from',
       to: 'Reported until',
       reset: 'Reset',
+      export: 'Export {{format}}',
     },
     fields: {
       number: 'Number',

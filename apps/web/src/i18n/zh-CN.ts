@@ -177,6 +177,7 @@ const zhCN = {
       from: '上报起始日',
       to: '上报截止日',
       reset: '重置',
+      export: '导出 {{format}}',
     },
     fields: {
       number: '案件编号',

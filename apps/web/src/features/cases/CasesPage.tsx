@@ -1,4 +1,4 @@
-import { PlusOutlined, ReloadOutlined } from '@ant-design/icons';
+import { DownloadOutlined, PlusOutlined, ReloadOutlined } from '@ant-design/icons';
 import { Badge, Button, Col, Flex, Form, Input, Row, Select, Space, Table, Tabs, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useMemo, useState } from 'react';
@@ -11,7 +11,7 @@ import { formatTime } from '../../lib/format';
 import { CASE_SOURCES, CASE_STAGES, CASE_STATES, LIGHTS, type CaseView } from '../../lib/types';
 import { INTAKE_ROLES } from './roles';
 import { LightBadge, StateTag, stateLabel, useNow } from './caseLabels';
-import { useCaseList } from './useCaseList';
+import { caseSearch, useCaseList } from './useCaseList';
 import { useDepartments, useEventClasses } from './useReference';
 import './cases.css';
 
@@ -201,6 +201,12 @@ export default function CasesPage() {
               >
                 {t('cases.filters.reset')}
               </Button>
+              {/* The applied filters, as a file (streamed by the server). */}
+              {(['csv', 'xlsx'] as const).map((format) => (
+                <Button key={format} icon={<DownloadOutlined />} href={`/api/v1/cases/export?${caseSearch(query, { format })}`} download data-testid={`case-export-${format}`}>
+                  {t('cases.filters.export', { format: format.toUpperCase() })}
+                </Button>
+              ))}
             </Space>
           </Form.Item>
         </Col>

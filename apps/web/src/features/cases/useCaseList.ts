@@ -8,17 +8,20 @@ type Query = Record<string, string | number | undefined>;
 const PAGE = 50;
 const HIGHLIGHT_MS = 4000;
 
-function toSearch(query: Query, cursor: string | null, limit: number): string {
+/** The query string of a case list filter (also for GET /cases/export). */
+export function caseSearch(query: Query, extra: Query = {}): string {
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
+  for (const [k, v] of Object.entries({ ...query, ...extra })) {
     if (v === undefined || v === '') continue;
     // `state` may hold several states separated by commas: the API takes repeated parameters.
     if (k === 'state') for (const s of String(v).split(',')) qs.append('state', s);
     else qs.set(k, String(v));
   }
-  qs.set('limit', String(limit));
-  if (cursor) qs.set('cursor', cursor);
   return qs.toString();
+}
+
+function toSearch(query: Query, cursor: string | null, limit: number): string {
+  return caseSearch(query, { limit, cursor: cursor ?? undefined });
 }
 
 /**
