@@ -3,33 +3,43 @@ import { orient2d } from 'robust-predicates'
 import { polygonsOf, type AreaGeometry, type PolygonCoords, type Position } from './types.js'
 
 /**
- * Point-in-polygon on flattened rings: 1 inside, 0 on the boundary, -1 outside. Even–odd
- * crossing count over all rings of an item, so holes and MultiPolygon parts need no special
- * case. The side test is exact (robust-predicates), so a point on a shared edge is "on the
- * boundary" of both neighbours, never inside one and outside the other by rounding.
+ * The ray from (x, y) towards +x against one closed ring (vertices start…end-1 of `xy`, the
+ * last repeating the first): 1 for an odd number of crossings, 0 for even, -1 when the point
+ * is on the ring. The side test is exact (robust-predicates), so a point on a shared edge is
+ * on the boundary of both neighbours, never inside one and outside the other by rounding.
+ */
+function ringParity(x: number, y: number, xy: Float64Array, start: number, end: number): number {
+  let odd = 0
+  for (let i = start; i < end - 1; i++) {
+    const x1 = xy[2 * i]!
+    const y1 = xy[2 * i + 1]!
+    const x2 = xy[2 * i + 2]!
+    const y2 = xy[2 * i + 3]!
+    if (y1 > y === y2 > y) {
+      // edge entirely above, or entirely at-or-below: it can only hold the point if horizontal at y or ending at it
+      if (y1 === y && (x1 === x || (y2 === y && (x1 - x) * (x2 - x) <= 0))) return -1
+      continue
+    }
+    const o = orient2d(x1, y1, x2, y2, x, y)
+    if (o === 0) return -1
+    // the ray crosses an upward edge with the point on its left, or a downward one with it on its right
+    if (o < 0 === y2 > y1) odd ^= 1
+  }
+  return odd
+}
+
+/**
+ * Point-in-polygon on flattened rings r0…r1-1: 1 inside, 0 on the boundary, -1 outside.
+ * Even–odd over all rings of an item, so holes and MultiPolygon parts need no special case.
  */
 function pipFlat(x: number, y: number, xy: Float64Array, ringStart: Uint32Array, r0: number, r1: number): number {
-  let inside = false
+  let odd = 0
   for (let r = r0; r < r1; r++) {
-    const end = ringStart[r + 1]! - 1
-    for (let i = ringStart[r]!; i < end; i++) {
-      const x1 = xy[2 * i]!
-      const y1 = xy[2 * i + 1]!
-      const x2 = xy[2 * i + 2]!
-      const y2 = xy[2 * i + 3]!
-      const above1 = y1 > y
-      if (above1 === y2 > y) {
-        // edge entirely above, or entirely at-or-below: it can only hold the point if horizontal at y or ending at it
-        if (y1 === y && ((x1 === x) || (y2 === y && (x1 - x) * (x2 - x) <= 0))) return 0
-        continue
-      }
-      const o = orient2d(x1, y1, x2, y2, x, y)
-      if (o === 0) return 0
-      // the ray to +x crosses an upward edge with the point on its left, or a downward one with it on its right
-      if ((o < 0) === y2 > y1) inside = !inside
-    }
+    const k = ringParity(x, y, xy, ringStart[r]!, ringStart[r + 1]!)
+    if (k < 0) return 0
+    odd ^= k
   }
-  return inside ? 1 : -1
+  return odd ? 1 : -1
 }
 
 /** Point tests against one (multi)polygon, flattened once: 1 inside, 0 on the boundary, -1 outside. */
@@ -104,8 +114,12 @@ export class PolygonIndex {
   private readonly grid = { minX: 0, minY: 0, maxX: -1, maxY: -1, cols: 0, rows: 0, sx: 0, sy: 0 }
   private readonly bucketStart: Uint32Array = new Uint32Array(1)
   private readonly cand: Uint32Array = new Uint32Array(0)
-  /** The candidates' boxes, copied next to each other so a bucket's scan reads one stretch of memory. */
+  /**
+   * The candidates' boxes and, for single-ring polygons (nearly all grids), their vertex range,
+   * copied next to each other: a query then reads its bucket and the vertices, and nothing else.
+   */
   private readonly candBox: Float64Array = new Float64Array(0)
+  private readonly candRing: Uint32Array = new Uint32Array(0)
   private readonly deferred: Uint8Array = new Uint8Array(0)
   // state of the current tree query, kept on the instance so the hot path allocates nothing
   private qx = 0
@@ -187,11 +201,15 @@ export class PolygonIndex {
     this.bucketStart = new Uint32Array(buckets + 1)
     this.cand = new Uint32Array(total)
     this.candBox = new Float64Array(total * 4)
+    this.candRing = new Uint32Array(total * 2)
     let k = 0
     lists.forEach((list, b) => {
       this.bucketStart[b] = k
       for (const i of list) {
         this.candBox.set(this.boxes.subarray(4 * i, 4 * i + 4), 4 * k)
+        const r = this.itemRing[i]!
+        // [start, end) of the only ring; [0, 0) marks polygons with holes or parts
+        if (this.itemRing[i + 1] === r + 1) this.candRing.set([this.ringStart[r]!, this.ringStart[r + 1]!], 2 * k)
         this.cand[k++] = i
       }
     })
@@ -211,7 +229,12 @@ export class PolygonIndex {
     for (let k = this.bucketStart[b]!, end = this.bucketStart[b + 1]!; k < end; k++) {
       if (x < boxes[4 * k]! || y < boxes[4 * k + 1]! || x > boxes[4 * k + 2]! || y > boxes[4 * k + 3]!) continue
       const i = this.cand[k]!
-      const res = pipFlat(x, y, this.xy, this.ringStart, this.itemRing[i]!, this.itemRing[i + 1]!)
+      const end = this.candRing[2 * k + 1]!
+      let res: number
+      if (end > 0) {
+        const odd = ringParity(x, y, this.xy, this.candRing[2 * k]!, end)
+        res = odd < 0 ? 0 : odd ? 1 : -1
+      } else res = pipFlat(x, y, this.xy, this.ringStart, this.itemRing[i]!, this.itemRing[i + 1]!)
       if (res > 0) return i
       // candidates are in index order, so the first border hit is the lowest
       if (res === 0 && boundary < 0) boundary = i
