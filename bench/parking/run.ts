@@ -14,10 +14,12 @@
 // (start slot = 720·u³), so near windows fill up and contend while later ones still succeed;
 // 30% name a random space, 70% ask for any space.
 import { spawn } from 'node:child_process'
+import http from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { openDatabase, type Database } from '../../apps/api/src/platform/db/database.js'
 import { createServerTestDatabase } from '../../apps/api/src/testing/test-db.js'
 import { communityImport, LOT_POINT, plateNo, spaceList } from '../../apps/api/src/modules/parking/parking.fixtures.js'
@@ -39,7 +41,28 @@ const HOUR = 3_600_000
 
 interface Server {
   url: string
+  pid: number
   stop: () => Promise<void>
+}
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc; 0 when it is gone). */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10 // utime, stime in ticks of 10 ms
+  } catch {
+    return 0
+  }
+}
+
+/** The PostgreSQL backends serving a database (the server's pool). */
+async function backends(url: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  const r = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')
+  await c.end()
+  return r.rows.map((x) => x.pid)
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
@@ -64,6 +87,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   })
   return {
     url,
+    pid: child.pid!,
     stop: async () => {
       child.kill('SIGTERM')
       await exited
@@ -118,11 +142,31 @@ interface Outcome {
   refused: Set<string>
 }
 
+/** A lean keep-alive HTTP POST (fetch costs the load generator several times more CPU per request). */
+function post(agent: http.Agent, url: URL, cookie: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: url.hostname, port: url.port, path: '/api/v1/parking/reservations', method: 'POST', headers: { cookie, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (d) => (text += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+        res.on('error', reject)
+      },
+    )
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
 /** The contention loop: every client books until the deadline. */
 async function contend(base: string, lot: { id: string; spaceIds: string[] }, cookies: string[], seconds: number): Promise<Outcome & { elapsed: number }> {
   const o: Outcome = { created: 0, conflict: 0, noSpace: 0, errors: [], latencies: [], refused: new Set() }
   // windows start on the hour from the second local midnight ahead (so they are always in the future)
   const day0 = Math.ceil((Date.now() + 8 * HOUR) / (24 * HOUR)) * 24 * HOUR - 8 * HOUR + 24 * HOUR
+  const agent = new http.Agent({ keepAlive: true, maxSockets: cookies.length })
+  const target = new URL(base)
   const started = performance.now()
   const deadline = started + seconds * 1000
   await Promise.all(
@@ -142,8 +186,8 @@ async function contend(base: string, lot: { id: string; spaceIds: string[] }, co
         })
         const t0 = performance.now()
         try {
-          const res = await fetch(`${base}/api/v1/parking/reservations`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body })
-          const text = await res.text()
+          const { status, text } = await post(agent, target, cookie, body)
+          const res = { status }
           o.latencies.push(performance.now() - t0)
           if (res.status === 201) o.created++
           else if (res.status === 409 && text.includes('RESERVATION_CONFLICT')) o.conflict++
@@ -158,7 +202,9 @@ async function contend(base: string, lot: { id: string; spaceIds: string[] }, co
       }
     }),
   )
-  return { ...o, elapsed: (performance.now() - started) / 1000 }
+  const elapsed = (performance.now() - started) / 1000
+  agent.destroy()
+  return { ...o, elapsed }
 }
 
 async function verify(db: Database, lotId: string, o: Outcome) {
@@ -192,14 +238,28 @@ async function runOne(target: 'embedded' | 'postgres', strategy: string) {
     await pool(names, 8, (username) => api(base, 'POST', '/users', { username, displayName: username, password: PASSWORD, roles: ['resident'] }, admin))
     const cookies = await pool(names, 8, async (username) => (await api(base, 'POST', '/auth/login', { username, password: PASSWORD })).cookie!)
     if (WARMUP > 0) await contend(base, warm, cookies, WARMUP)
+    // CPU used during the run by the server, the database backends and this load generator
+    const pgPids = pg ? await backends(pg.url) : []
+    const cpu0 = { server: cpuMs(server.pid), db: pgPids.reduce((a, p) => a + cpuMs(p), 0), gen: process.cpuUsage() }
     const o = await contend(base, lot, cookies, SECONDS)
+    const pgPidsAfter = pg ? [...new Set([...pgPids, ...(await backends(pg.url))])] : []
+    const genUsage = process.cpuUsage(cpu0.gen)
+    const cpu = {
+      server: cpuMs(server.pid) - cpu0.server,
+      db: pgPidsAfter.reduce((a, p) => a + cpuMs(p), 0) - cpu0.db,
+      gen: (genUsage.user + genUsage.system) / 1000,
+    }
     await server.stop()
     const db = pg ? await openDatabase({ kind: 'postgres', url: pg.url }) : await openDatabase({ kind: 'pglite', dataDir })
     const v = await verify(db, lot.id, o)
     await db.close()
     const sorted = [...o.latencies].sort((a, b) => a - b)
     const attempts = o.latencies.length
+    const perAttempt = { server: cpu.server / attempts, db: cpu.db / attempts, gen: cpu.gen / attempts }
     return {
+      cpuMsPerAttempt: perAttempt,
+      // what two dedicated cores could sustain for server + database (the load generator excluded)
+      ceilingPerS: 2000 / (perAttempt.server + perAttempt.db),
       target,
       strategy,
       attempts,
@@ -222,6 +282,22 @@ async function runOne(target: 'embedded' | 'postgres', strategy: string) {
   }
 }
 
+/** Round trip of a parameterised `select $1` over loopback: how fast the machine is right now. */
+async function pgPing(): Promise<number | null> {
+  try {
+    const c = new pg.Client({ connectionString: PG_URL })
+    await c.connect()
+    const s = performance.now()
+    for (let i = 0; i < 1000; i++) await c.query('select $1::int', [i])
+    await c.end()
+    return (performance.now() - s) / 1000
+  } catch {
+    return null
+  }
+}
+
+const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+const pingBefore = await pgPing()
 const results = []
 for (const target of TARGETS) {
   // the embedded database runs one transaction at a time: both strategies are the same there
@@ -237,13 +313,17 @@ const model = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)
 console.log(`\nmachine: ${cpus().length} CPU (${model}); node ${process.version}; ${new Date().toISOString()}`)
 console.log(`command: node --import tsx bench/parking/run.ts --seconds ${SECONDS} --clients ${CLIENTS} --targets ${TARGETS.join(',')} --strategies ${STRATEGIES.join(',')}`)
 console.log(`workload: ${CLIENTS} clients (one account and plate each), 50 spaces, 1–2 h windows on 720 hourly starts skewed to the first days, 30% by space, 70% any space; ${SECONDS} s after a ${WARMUP} s warm-up on another lot\n`)
-console.log('| database | "any space" strategy | attempts/s | booked/s | p50 ms | p99 ms | max ms | booked / conflict / no space | overlaps | rows = booked | false "no space" |')
-console.log('|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|')
+console.log('| database | "any space" strategy | attempts/s | booked/s | p50 ms | p99 ms | max ms | booked / conflict / no space | overlaps | rows = booked | false "no space" | CPU ms per attempt: server + db (+ load generator) | 2-core ceiling, attempts/s |')
+console.log('|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---:|')
 for (const r of results) {
+  const c = r.cpuMsPerAttempt
   console.log(
-    `| ${r.target === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL'} | ${r.strategy} | ${Math.round(r.attemptsPerS)} | ${Math.round(r.createdPerS)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(0)} | ${r.created} / ${r.conflict} / ${r.noSpace} | ${r.overlaps} | ${r.rowsMatch ? 'yes' : `no (${r.rows})`} | ${r.falseRefusals} of ${r.refusedWindows} |`,
+    `| ${r.target === 'embedded' ? 'embedded (PGlite)' : 'PostgreSQL'} | ${r.strategy} | ${Math.round(r.attemptsPerS)} | ${Math.round(r.createdPerS)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(0)} | ${r.created} / ${r.conflict} / ${r.noSpace} | ${r.overlaps} | ${r.rowsMatch ? 'yes' : `no (${r.rows})`} | ${r.falseRefusals} of ${r.refusedWindows} | ${c.server.toFixed(2)} + ${c.db.toFixed(2)} (+ ${c.gen.toFixed(2)}) | ${Math.round(r.ceilingPerS)} |`,
   )
 }
+const pingAfter = await pgPing()
+console.log(`\nload average before / after: ${loadBefore} / ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (other work on the machine shares the 2 cores)`)
+if (pingBefore !== null) console.log(`PostgreSQL \`select $1\` round trip over loopback, one connection, before / after: ${pingBefore.toFixed(3)} / ${pingAfter?.toFixed(3)} ms`)
 const failed = results.filter((r) => r.overlaps > 0 || !r.rowsMatch || r.falseRefusals > 0 || r.errors.length > 0)
 const target = results.filter((r) => r.attemptsPerS < 500 || r.p99 > 100)
 console.log(`\ntarget ≥ 500 attempts/s and p99 ≤ 100 ms: ${target.length === 0 ? 'met everywhere' : `not met by ${target.map((r) => `${r.target}/${r.strategy}`).join(', ')}`}`)

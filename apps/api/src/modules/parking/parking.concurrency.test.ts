@@ -15,7 +15,7 @@ import { setAssignStrategy, type AssignStrategy } from './reservations.service.j
 
 const SPACES = 50
 const CLIENTS = 60
-const ACCOUNTS = 10
+const ACCOUNTS = 6
 const HOUR = 3_600_000
 const DAY0 = Date.parse('2026-12-02T00:00:00+08:00')
 
@@ -126,12 +126,19 @@ describe('parking under contention: many clients, 50 spaces, overlapping windows
 
   async function runStrategy(strategy: AssignStrategy, ms: number) {
     setAssignStrategy(t.app.platform, strategy)
-    // lot A: 3 aligned one-hour windows (identical windows contend: 150 places);
+    // lot A: 2 aligned one-hour windows (identical windows contend: 100 places);
     // lot B: two-hour windows starting every hour from 08:00 to 11:00 (they overlap one another)
     const day = DAY0 + (strategy === 'retry' ? 0 : 2) * 24 * HOUR
-    const aligned = await makeLot(`${strategy} aligned`, Array.from({ length: 3 }, (_, i) => ({ start: day + (8 + i) * HOUR, end: day + (9 + i) * HOUR })))
+    const aligned = await makeLot(`${strategy} aligned`, Array.from({ length: 2 }, (_, i) => ({ start: day + (8 + i) * HOUR, end: day + (9 + i) * HOUR })))
     const sliding = await makeLot(`${strategy} sliding`, Array.from({ length: 4 }, (_, i) => ({ start: day + (8 + i) * HOUR, end: day + (10 + i) * HOUR })))
     const { outcomes, refused } = await contend([aligned, sliding], ms)
+    // on a slow machine, keep the clients at the aligned lot until every window was refused
+    if (refused.get(aligned.id)!.size < aligned.windows.length) {
+      const more = await contend([aligned], 20_000)
+      for (const k of ['created', 'conflict', 'noSpace'] as const) outcomes[k] += more.outcomes[k]
+      outcomes.other.push(...more.outcomes.other)
+      for (const w of more.refused.get(aligned.id)!) refused.get(aligned.id)!.add(w)
+    }
     assert.deepEqual(outcomes.other.slice(0, 5), [], 'only 201 and the two 409 problems')
     assert.ok(outcomes.created > 0 && outcomes.conflict + outcomes.noSpace > 0, JSON.stringify(outcomes))
 
@@ -142,21 +149,21 @@ describe('parking under contention: many clients, 50 spaces, overlapping windows
         assert.equal(await spacesTaken(lot.id, lot.windows[w]!), SPACES, `window ${w} of ${lot.id} was refused while a space was free`)
       }
     }
-    // the aligned lot holds exactly one booking per space and window once every window was refused at least once
+    // every window of the aligned lot was refused at least once, so it holds exactly one booking per space and window
     const fullAligned = refused.get(aligned.id)!.size
     const alignedRows = await rows(aligned.id)
-    assert.ok(alignedRows <= SPACES * aligned.windows.length)
-    if (fullAligned === aligned.windows.length) assert.equal(alignedRows, SPACES * aligned.windows.length)
+    assert.equal(fullAligned, aligned.windows.length)
+    assert.equal(alignedRows, SPACES * aligned.windows.length)
     return { strategy, ...outcomes, other: undefined, alignedFull: `${fullAligned}/${aligned.windows.length}`, alignedRows }
   }
 
   test('"retry": one statement per attempt, lost races try the next free space', { timeout: 60_000 }, async () => {
-    const r = await runStrategy('retry', 6000)
+    const r = await runStrategy('retry', 5000)
     console.log('# retry', JSON.stringify(r))
   })
 
   test('"lockLot": bookings of a lot take turns on the lot row', { timeout: 60_000 }, async () => {
-    const r = await runStrategy('lockLot', 6000)
+    const r = await runStrategy('lockLot', 5000)
     console.log('# lockLot', JSON.stringify(r))
     assert.ok(COMMUNITY)
   })
