@@ -22,6 +22,9 @@ const ROUTES = [
   { name: 'case detail (/cases/:id)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/CaseDetailPage.tsx'], budget: true },
   { name: 'case intake (/cases/new)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/NewCasePage.tsx'] },
   { name: 'field app (/field)', modules: ['src/features/field/FieldPage.tsx'], budget: true },
+  { name: 'parking console', modules: ['src/app/AppLayout.tsx', 'src/features/parking/ParkingConsolePage.tsx'] },
+  // The resident's phone pages: the first route of a resident who parks.
+  { name: 'parking (/parking/m)', modules: ['src/features/parking/ParkingMobilePage.tsx'], budget: true },
   { name: 'me (/me)', modules: ['src/app/AppLayout.tsx', 'src/features/me/MePage.tsx'] },
   { name: 'admin users', modules: ['src/app/AppLayout.tsx', 'src/features/admin/UsersPage.tsx'] },
   { name: 'admin audit', modules: ['src/app/AppLayout.tsx', 'src/features/admin/AuditPage.tsx'] },

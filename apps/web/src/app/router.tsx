@@ -4,6 +4,7 @@ import { PageLoading } from '../components/PageLoading';
 import { INTAKE_ROLES } from '../features/cases/roles';
 import { RequireAnyRole } from '../features/cases/RequireAnyRole';
 import { FIELD_ROLES, FieldHomeRedirect } from '../features/field/FieldHome';
+import { ParkingHome } from '../features/parking/ParkingHome';
 import { RequireAuth, RequireRole } from './guards';
 
 // Every page is its own chunk so the first route loads only what it shows.
@@ -20,6 +21,8 @@ const CasesPage = lazy(() => import('../features/cases/CasesPage'));
 const CaseDetailPage = lazy(() => import('../features/cases/CaseDetailPage'));
 const NewCasePage = lazy(() => import('../features/cases/NewCasePage'));
 const FieldPage = lazy(() => import('../features/field/FieldPage'));
+const ParkingConsolePage = lazy(() => import('../features/parking/ParkingConsolePage'));
+const ParkingMobilePage = lazy(() => import('../features/parking/ParkingMobilePage'));
 
 function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
   return (
@@ -30,7 +33,7 @@ function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
 }
 
 /** Modules later issues fill in; until then each shows a "coming soon" page. */
-const PLACEHOLDERS = ['regions', 'components', 'parking', 'community', 'data'] as const;
+const PLACEHOLDERS = ['regions', 'components', 'community', 'data'] as const;
 
 export const router = createBrowserRouter([
   { path: '/login', element: page(LoginPage, true) },
@@ -40,6 +43,8 @@ export const router = createBrowserRouter([
       { path: '/screen', element: page(ScreenPage, true) },
       // The field app has its own phone layout, outside the console frame.
       { path: '/field', element: <RequireAnyRole roles={FIELD_ROLES}>{page(FieldPage, true)}</RequireAnyRole> },
+      // Resident parking: a phone layout too (find, book, pass, share my space, earnings).
+      { path: '/parking/m', element: page(ParkingMobilePage, true) },
       {
         element: <FieldHomeRedirect>{page(AppLayout, true)}</FieldHomeRedirect>,
         children: [
@@ -47,6 +52,7 @@ export const router = createBrowserRouter([
           { path: '/cases', element: page(CasesPage) },
           { path: '/cases/new', element: <RequireAnyRole roles={INTAKE_ROLES}>{page(NewCasePage)}</RequireAnyRole> },
           { path: '/cases/:id', element: page(CaseDetailPage) },
+          { path: '/parking', element: <ParkingHome>{page(ParkingConsolePage)}</ParkingHome> },
           ...PLACEHOLDERS.map((p) => ({ path: `/${p}/*`, element: page(PlaceholderPage) })),
           { path: '/me', element: page(MePage) },
           { path: '/admin/users', element: <RequireRole role="admin">{page(UsersPage)}</RequireRole> },
