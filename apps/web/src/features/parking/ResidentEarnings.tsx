@@ -21,7 +21,9 @@ export function ResidentEarnings() {
   return (
     <Flex vertical gap={12}>
       <Card size="small">
-        <Statistic title={t('parking.m.earnings90')} value={yuan(st.ownerFen)} prefix="¥" data-testid="parking-earnings-total" />
+        <div data-testid="parking-earnings-total">
+          <Statistic title={t('parking.m.earnings90')} value={yuan(st.ownerFen)} prefix="¥" />
+        </div>
       </Card>
       <Card size="small" title={t('parking.m.earningItems')}>
         {st.items.length === 0 ? (
