@@ -15,7 +15,8 @@ const manifest = JSON.parse(readFileSync(join(dist, '.vite', 'manifest.json'), '
 const ROUTES = [
   { name: 'login (/login)', modules: ['src/features/auth/LoginPage.tsx'], budget: true },
   { name: 'dashboard (/)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/DashboardPage.tsx'], budget: true },
-  { name: 'placeholder (/regions…)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/PlaceholderPage.tsx'] },
+  { name: 'placeholder (/components…)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/PlaceholderPage.tsx'] },
+  { name: 'regions (/regions)', modules: ['src/app/AppLayout.tsx', 'src/features/regions/RegionsPage.tsx'] },
   // Cases: the queue is the first route of operators, dispatchers and handlers; the field app
   // the first route of supervisors on a phone.
   { name: 'cases queue (/cases)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/CasesPage.tsx'], budget: true },

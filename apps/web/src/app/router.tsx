@@ -23,6 +23,7 @@ const NewCasePage = lazy(() => import('../features/cases/NewCasePage'));
 const FieldPage = lazy(() => import('../features/field/FieldPage'));
 const ParkingConsolePage = lazy(() => import('../features/parking/ParkingConsolePage'));
 const ParkingMobilePage = lazy(() => import('../features/parking/ParkingMobilePage'));
+const RegionsPage = lazy(() => import('../features/regions/RegionsPage'));
 
 function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
   return (
@@ -33,7 +34,7 @@ function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
 }
 
 /** Modules later issues fill in; until then each shows a "coming soon" page. */
-const PLACEHOLDERS = ['regions', 'components', 'community', 'data'] as const;
+const PLACEHOLDERS = ['components', 'community', 'data'] as const;
 
 export const router = createBrowserRouter([
   { path: '/login', element: page(LoginPage, true) },
@@ -53,6 +54,7 @@ export const router = createBrowserRouter([
           { path: '/cases/new', element: <RequireAnyRole roles={INTAKE_ROLES}>{page(NewCasePage)}</RequireAnyRole> },
           { path: '/cases/:id', element: page(CaseDetailPage) },
           { path: '/parking', element: <ParkingHome>{page(ParkingConsolePage)}</ParkingHome> },
+          { path: '/regions', element: page(RegionsPage) },
           ...PLACEHOLDERS.map((p) => ({ path: `/${p}/*`, element: page(PlaceholderPage) })),
           { path: '/me', element: page(MePage) },
           { path: '/admin/users', element: <RequireRole role="admin">{page(UsersPage)}</RequireRole> },

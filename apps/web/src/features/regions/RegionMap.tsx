@@ -1,0 +1,163 @@
+import { theme } from 'antd';
+import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import type { Feature, FeatureCollection, Geometry } from './regionsApi';
+
+/** An outline to draw: its rings as [lng, lat] pairs (holes drawn with even-odd fill). */
+export interface Shape {
+  code: string;
+  name: string;
+  label?: string;
+  approximate?: boolean;
+  rings: [number, number][][];
+}
+
+function ringsOf(geometry: Geometry | null): [number, number][][] {
+  if (!geometry) return [];
+  if (geometry.type === 'Polygon') return geometry.coordinates as [number, number][][];
+  if (geometry.type === 'MultiPolygon') return (geometry.coordinates as [number, number][][][]).flat();
+  return [];
+}
+
+const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+
+export function shapeOf(f: Feature, fallbackCode = ''): Shape {
+  const p = f.properties ?? {};
+  return { code: str(p.code) || fallbackCode, name: str(p.name), approximate: p.approximate === true, rings: ringsOf(f.geometry) };
+}
+
+export function shapesOf(fc: FeatureCollection | null | undefined): Shape[] {
+  return (fc?.features ?? []).map((f, i) => shapeOf(f, String(i + 1))).filter((s) => s.rings.length > 0);
+}
+
+function useWidth(ref: RefObject<Element | null>, fallback = 600): number {
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(50, Math.round(el.getBoundingClientRect().width)));
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return width;
+}
+
+/**
+ * A plain SVG map (no tiles; deployments run offline): the selected region's outline, its
+ * children (hover highlights, click selects) and an optional overlay (division preview cells),
+ * fitted to the viewport. Equirectangular with the latitude's cosine: exact enough at city scale.
+ */
+export function RegionMap({
+  outline,
+  shapes,
+  overlay,
+  selected,
+  onSelect,
+  height = 420,
+  testId = 'region-map',
+}: {
+  outline?: Shape | null;
+  shapes: Shape[];
+  overlay?: Shape[];
+  selected?: string | null;
+  onSelect?: (code: string) => void;
+  height?: number;
+  testId?: string;
+}) {
+  const { token } = theme.useToken();
+  const boxRef = useRef<HTMLDivElement>(null);
+  const W = useWidth(boxRef);
+  const H = height;
+  const [hover, setHover] = useState<string | null>(null);
+  const view = useMemo(() => {
+    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
+    const all = [...(outline ? [outline] : []), ...shapes, ...(overlay ?? [])];
+    for (const s of all)
+      for (const r of s.rings)
+        for (const [x, y] of r) {
+          minX = Math.min(minX, x);
+          maxX = Math.max(maxX, x);
+          minY = Math.min(minY, y);
+          maxY = Math.max(maxY, y);
+        }
+    if (!Number.isFinite(minX)) return null;
+    const half = 0.0005;
+    if (maxX - minX < half) [minX, maxX] = [minX - half, maxX + half];
+    if (maxY - minY < half) [minY, maxY] = [minY - half, maxY + half];
+    const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
+    const pad = 16;
+    const s = Math.min((W - 2 * pad) / ((maxX - minX) * kx), (H - 2 * pad) / (maxY - minY));
+    const offX = (W - (maxX - minX) * kx * s) / 2;
+    const offY = (H - (maxY - minY) * s) / 2;
+    return { x: (lng: number) => offX + (lng - minX) * kx * s, y: (lat: number) => offY + (maxY - lat) * s };
+  }, [outline, shapes, overlay, W, H]);
+
+  if (!view) return <div ref={boxRef} style={{ height, background: token.colorFillTertiary, borderRadius: token.borderRadius }} data-testid={testId} />;
+
+  const path = (g: Shape) => g.rings.map((r) => r.map(([lng, lat], i) => `${i ? 'L' : 'M'}${view.x(lng).toFixed(1)},${view.y(lat).toFixed(1)}`).join('') + 'Z').join('');
+  const centre = (g: Shape) => {
+    const xs = g.rings[0] ?? [];
+    const n = Math.max(1, xs.length - 1);
+    const pts = xs.slice(0, n);
+    return [view.x(pts.reduce((a, p) => a + p[0], 0) / pts.length), view.y(pts.reduce((a, p) => a + p[1], 0) / pts.length)];
+  };
+
+  return (
+    <div ref={boxRef}>
+      <svg
+        data-testid={testId}
+        width="100%"
+        height={H}
+        viewBox={`0 0 ${W} ${H}`}
+        style={{ width: '100%', height: H, background: token.colorFillQuaternary, border: `1px solid ${token.colorBorderSecondary}`, borderRadius: token.borderRadius, display: 'block' }}
+        onMouseLeave={() => setHover(null)}
+      >
+        {outline && outline.rings.length > 0 && (
+          <path d={path(outline)} fillRule="evenodd" fill={token.colorBgContainer} stroke={token.colorTextTertiary} strokeWidth={2} strokeDasharray={outline.approximate ? '6 4' : undefined} pointerEvents="none" />
+        )}
+        {shapes.map((g) => {
+          const on = g.code === selected;
+          const hot = g.code === hover;
+          const [cx, cy] = centre(g);
+          return (
+            <g
+              key={g.code}
+              data-region={g.code}
+              style={{ cursor: onSelect ? 'pointer' : 'default' }}
+              onMouseEnter={() => setHover(g.code)}
+              onClick={() => onSelect?.(g.code)}
+            >
+              <path
+                d={path(g)}
+                fillRule="evenodd"
+                fill={on ? token.colorPrimaryBg : hot ? token.colorPrimaryBgHover : token.colorBgContainer}
+                fillOpacity={overlay?.length ? 0.4 : 0.9}
+                stroke={on || hot ? token.colorPrimary : token.colorBorder}
+                strokeWidth={on || hot ? 2 : 1}
+                strokeDasharray={g.approximate ? '4 3' : undefined}
+              >
+                <title>{`${g.name} ${g.code}`}</title>
+              </path>
+              <text x={cx} y={cy} fontSize={12} textAnchor="middle" fill={token.colorText} pointerEvents="none">
+                {g.label ?? g.name}
+              </text>
+            </g>
+          );
+        })}
+        {(overlay ?? []).map((g) => {
+          const [cx, cy] = centre(g);
+          return (
+            <g key={`o-${g.code}`} data-cell={g.code} pointerEvents="none">
+              <path d={path(g)} fillRule="evenodd" fill={token.colorWarningBg} fillOpacity={0.6} stroke={token.colorWarning} strokeWidth={1.5} />
+              <text x={cx} y={cy} fontSize={11} textAnchor="middle" fill={token.colorText}>
+                {g.label ?? g.code}
+              </text>
+            </g>
+          );
+        })}
+      </svg>
+    </div>
+  );
+}
