@@ -116,9 +116,10 @@ export const regionsRepository = {
   },
 
   /** A page of current regions ordered by code, filtered by level, parent and visibility. */
-  list(db: Executor, opts: { level?: RegionLevel; parent?: string; after?: string; limit: number; visibility: Visibility | null }): Promise<RegionRow[]> {
+  list(db: Executor, opts: { level?: RegionLevel; parent?: string; q?: string; after?: string; limit: number; visibility: Visibility | null }): Promise<RegionRow[]> {
     let q = db.selectFrom('regions').select(columns).where(current).orderBy('code').limit(opts.limit)
     if (opts.level) q = q.where('level', '=', opts.level)
+    if (opts.q) q = q.where('name', 'ilike', `%${escapeLike(opts.q)}%`)
     if (opts.parent) q = q.where('parentCode', '=', opts.parent)
     if (opts.after) q = q.where('code', '>', opts.after)
     const v = opts.visibility

@@ -213,6 +213,7 @@ describe('regions: Nanjing districts, locate, division, reads and people', () =>
     const districts = json(await inject('GET', '/api/v1/regions?level=district&limit=100'))
     assert.equal(districts.items.length, 11)
     assert.equal(districts.items[0].geometry, undefined, 'lists carry no geometry')
+    assert.deepEqual(json(await inject('GET', `/api/v1/regions?q=${encodeURIComponent('秦淮')}`)).items.map((r: { code: string }) => r.code), ['320104'])
 
     const children = json(await inject('GET', `/api/v1/regions/320104/children`))
     assert.deepEqual(children.items.map((r: { code: string }) => r.code), ['320104001'])

@@ -36,6 +36,7 @@ export const ListRegionsQuery = Type.Object(
   {
     level: Type.Optional(LevelSchema),
     parent: Type.Optional(Code),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: 'Part of the name' })),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
     cursor: Type.Optional(Type.String({ maxLength: 100 })),
   },

@@ -66,13 +66,14 @@ async function announce(p: Platform, data: Record<string, unknown>, regionCode: 
 
 // Reading
 
-export async function listRegions(p: Platform, opts: { caller: AuthUser; level?: RegionLevel; parent?: string; limit: number; cursor?: string }) {
+export async function listRegions(p: Platform, opts: { caller: AuthUser; level?: RegionLevel; parent?: string; q?: string; limit: number; cursor?: string }) {
   regionsPolicy.assert(opts.caller, 'regions.read')
   const rows = await repo.list(p.db, {
     limit: opts.limit + 1,
     visibility: visibilityOf(opts.caller),
     ...(opts.level ? { level: opts.level } : {}),
     ...(opts.parent ? { parent: opts.parent } : {}),
+    ...(opts.q ? { q: opts.q } : {}),
     ...(opts.cursor ? { after: decodeCursor(opts.cursor) } : {}),
   })
   const page = rows.slice(0, opts.limit)
