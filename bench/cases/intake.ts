@@ -70,8 +70,8 @@ async function intake(label: string, databaseUrl: string | null) {
         },
       ],
     })
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors`)
-    return { label, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total }
+    // Timeouts (autocannon's 10 s) are reported, not hidden: they are requests the budget failed.
+    return { label, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors + r.timeouts }
   } finally {
     server.child.kill('SIGTERM')
     await server.exited
@@ -84,7 +84,7 @@ const hello = await helloWorld()
 const rows = [await intake('embedded PGlite', null)]
 if (process.env.TEST_DATABASE_URL) rows.push(await intake('PostgreSQL (pool 10)', process.env.TEST_DATABASE_URL))
 console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${connections} connections, ${seconds} s`)
-console.log('| target | cases/s | p50 ms | p99 ms | cases created | vs hello-world req/s |')
-console.log('|---|---:|---:|---:|---:|---:|')
-console.log(`| Fastify hello-world | ${Math.round(hello)} | | | | 100% |`)
-for (const r of rows) console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${((100 * r.rps) / hello).toFixed(1)}% |`)
+console.log('| target | cases/s | p50 ms | p99 ms | requests | failed or timed out | vs hello-world req/s |')
+console.log('|---|---:|---:|---:|---:|---:|---:|')
+console.log(`| Fastify hello-world | ${Math.round(hello)} | | | | | 100% |`)
+for (const r of rows) console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.failed} | ${((100 * r.rps) / hello).toFixed(1)}% |`)

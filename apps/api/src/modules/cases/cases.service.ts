@@ -195,6 +195,19 @@ export async function reportCase(
   const state = initialStateFor(source)
   const clocks: CaseClocks = { register: { start: now.toISOString(), limit: settings.register, pauses: [], end: null } }
   const deadline = stageDeadline(calendar, clocks, 'register')
+  const proposedDepartmentId =
+    component?.maintainerDeptId ??
+    component?.authorityDeptId ??
+    (await proposeDepartment(tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }))
+  const nearby = await repo.nearbyOpen(tx, {
+    minorClass: input.minorClass,
+    lng,
+    lat,
+    radiusM: DUPLICATE_RADIUS_M,
+    since: new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
+  })
+  // The day's counter row and the audit head are locked until commit: take them last, so
+  // concurrent intakes of a district wait only for each other's final few statements.
   const day = localDateOf(calendar, now)
   const seq = await repo.nextNumber(tx, districtCode, day)
   const row = await repo.insert(tx, {
@@ -216,10 +229,7 @@ export async function reportCase(
     suspendedFrom: null,
     urgency: settings.urgency,
     departmentId: null,
-    proposedDepartmentId:
-      component?.maintainerDeptId ??
-      component?.authorityDeptId ??
-      (await proposeDepartment(tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId })),
+    proposedDepartmentId,
     primaryCaseId: null,
     lastCheckOutcome: null,
     reporterId: caller.id,
@@ -253,14 +263,6 @@ export async function reportCase(
     photos: row.photos,
   })
   await appendAudit(tx, opts.actor, { action: 'case.report', entityType: 'case', entityId: row.id, after: { number: row.number, state, gridCode, minorClass: row.minorClass, source } }, now)
-  const nearby = await repo.nearbyOpen(tx, {
-    minorClass: row.minorClass,
-    lng,
-    lat,
-    radiusM: DUPLICATE_RADIUS_M,
-    since: new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
-    excludeId: row.id,
-  })
   const duplicates = nearby
     .map((d) => ({ id: d.id, number: d.number, state: d.state, distanceM: Math.round(distanceMetres([lng, lat], [d.lng, d.lat]) * 10) / 10, reportedAt: d.reportedAt.toISOString() }))
     .filter((d) => d.distanceM <= DUPLICATE_RADIUS_M)
