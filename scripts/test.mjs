@@ -40,7 +40,8 @@ const db = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL ? 'PostgreS
 console.log(`# ${files.length} test files against ${db}`)
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${Math.max(2, availableParallelism())}`, '--test-reporter=spec', ...files],
+  // A test that hangs fails by name after 10 minutes instead of using up CI's time.
+  ['--import', 'tsx', '--test', `--test-concurrency=${Math.max(2, availableParallelism())}`, '--test-timeout=600000', '--test-reporter=spec', ...files],
   { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_ENV: 'test' } },
 )
 process.exit(result.status ?? 1)
