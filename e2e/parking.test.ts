@@ -75,6 +75,7 @@ describe('journey: share a private space, book it, drive in and out, fee and ear
       isMobile: true,
       hasTouch: true,
       locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
       geolocation: { longitude: TERRITORY.inA1.lng + 0.001, latitude: TERRITORY.inA1.lat, accuracy: 10 },
       permissions: ['geolocation'],
     })
@@ -165,7 +166,7 @@ describe('journey: share a private space, book it, drive in and out, fee and ear
     await j.screenshot(owner, 'parking-5-owner-earnings')
 
     // 6. The operator's console lists the closed stay with its fee and the lot's occupancy.
-    const opContext = await j.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
+    const opContext = await j.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
     const opPage = await opContext.newPage()
     const opErrors: string[] = []
     opPage.on('pageerror', (e) => opErrors.push(e.message))
