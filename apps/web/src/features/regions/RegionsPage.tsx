@@ -68,8 +68,11 @@ export default function RegionsPage() {
     setPreview(null);
     if (!selected) return;
     const ctrl = new AbortController();
-    Promise.all([getRegion(selected, ctrl.signal), getStats(selected, ctrl.signal), getGeoJson(selected, ctrl.signal)])
-      .then(([r, s, g]) => {
+    // A grid is drawn among its siblings (the community's map), itself highlighted.
+    Promise.all([getRegion(selected, ctrl.signal), getStats(selected, ctrl.signal)])
+      .then(async ([r, s]) => {
+        const mapCode = r.level === 'grid' && r.parentCode ? r.parentCode : r.code;
+        const g = await getGeoJson(mapCode, ctrl.signal).catch(() => getGeoJson(r.code, ctrl.signal));
         setRegion(r);
         setStats(s);
         setFc(g);
@@ -93,10 +96,11 @@ export default function RegionsPage() {
 
   const { outline, shapes } = useMemo(() => {
     const all = (fc?.features ?? []).map((f, i) => ({ f, s: shapesOf({ type: 'FeatureCollection', features: [f] })[0], i }));
-    const own = all.find((x) => x.f.properties?.code === selected)?.s ?? null;
-    const kids: Shape[] = all.filter((x) => x.s && x.f.properties?.code !== selected).map((x) => x.s as Shape);
+    const top = region?.level === 'grid' && region.parentCode ? region.parentCode : selected;
+    const own = all.find((x) => x.f.properties?.code === top)?.s ?? null;
+    const kids: Shape[] = all.filter((x) => x.s && x.f.properties?.code !== top).map((x) => x.s as Shape);
     return { outline: own, shapes: kids };
-  }, [fc, selected]);
+  }, [fc, selected, region]);
   const overlay = useMemo<Shape[]>(
     () =>
       shapesOf(preview?.cells).map((s, i) => {
@@ -108,7 +112,7 @@ export default function RegionsPage() {
 
   const select = (code: string) => {
     setSelected(code);
-    if (region && code !== region.code && !expanded.includes(region.code)) {
+    if (region && region.level !== 'grid' && code !== region.code && !expanded.includes(region.code)) {
       setExpanded((e) => [...e, region.code]);
       void loadData({ key: region.code });
     }
@@ -179,7 +183,7 @@ export default function RegionsPage() {
               >
                 {approximate && <Alert type="warning" showIcon title={t('regions.approximate')} style={{ marginBottom: 8 }} data-testid="region-approximate" />}
                 {!region.hasGeometry && <Alert type="info" showIcon title={t('regions.noGeometry')} style={{ marginBottom: 8 }} />}
-                <RegionMap outline={outline} shapes={shapes} overlay={overlay} onSelect={select} selected={null} />
+                <RegionMap outline={outline} shapes={shapes} overlay={overlay} onSelect={select} selected={region.level === 'grid' ? region.code : null} />
                 <Typography.Text type="secondary">{t('regions.mapHint')}</Typography.Text>
               </Card>
               {stats && (
@@ -188,6 +192,8 @@ export default function RegionsPage() {
                     <Col span={6}>
                       <Statistic title={t('regions.stats.area')} value={formatArea(stats.area)} />
                     </Col>
+                    {region.level !== 'grid' && (
+                      <>
                     <Col span={6}>
                       <Statistic title={t('regions.stats.children')} value={stats.children} />
                     </Col>
@@ -197,6 +203,8 @@ export default function RegionsPage() {
                     <Col span={6}>
                       <Statistic title={t('regions.stats.coverage')} value={stats.gridCoverage === null ? '—' : `${(stats.gridCoverage * 100).toFixed(1)}%`} />
                     </Col>
+                      </>
+                    )}
                   </Row>
                   <Descriptions size="small" column={5} style={{ marginTop: 8 }}>
                     {Object.entries(stats.descendants).map(([level, n]) => (
