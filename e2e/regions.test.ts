@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { BrowserContext, Page } from 'playwright-core'
 import { ADMIN_PASSWORD, startJourney, type Journey } from './support.js'
-import { signInPage } from './journey-kit.js'
+import { signIn, signInPage } from './journey-kit.js'
 
 const WAIT = { timeout: 30_000 }
 type Rect = [number, number, number, number]
@@ -92,7 +92,10 @@ describe('journey: an admin imports regions through the wizard, divides a commun
     assert.equal(await map.locator('g[data-region]').count(), cells, 'the committed grids are drawn as the community’s children')
   })
 
-  test('a new grid is found by clicking on the map; its code shows', async () => {
+  test('a new grid is found by clicking on the map; its code shows; a supervisor is made its primary person', async () => {
+    const admin = await signIn(j.url, 'admin', ADMIN_PASSWORD)
+    const sup = await admin.call('POST', '/users', { username: 'sup.r', displayName: '监督员小周', password: 'journey-pass-2026', roles: ['supervisor'], scopes: [{ regionCode: '320102' }] })
+    assert.equal(sup.status, 201, JSON.stringify(sup.body))
     const map = page.getByTestId('region-map')
     const grid = map.locator('g[data-region]').nth(2)
     const code = await grid.getAttribute('data-region')
@@ -100,6 +103,12 @@ describe('journey: an admin imports regions through the wizard, divides a commun
     await grid.click()
     await page.getByTestId('region-code').filter({ hasText: new RegExp(`^${code}$`) }).waitFor(WAIT)
     await page.getByTestId('grid-people').waitFor(WAIT)
+    await page.getByTestId('people-primary').click()
+    await page.locator('.ant-select-item-option', { hasText: '监督员小周' }).click(WAIT)
+    await page.getByTestId('people-save').click()
+    await page.getByTestId('grid-people').locator('td', { hasText: '监督员小周 (sup.r)' }).first().waitFor(WAIT)
+    const people = await admin.call('GET', `/grids/${code}/people`)
+    assert.equal(people.body.primary?.username, 'sup.r', JSON.stringify(people.body))
     await j.screenshot(page, 'regions-grid')
     assert.deepEqual(errors, [])
   })

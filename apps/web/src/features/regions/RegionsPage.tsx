@@ -98,7 +98,10 @@ export default function RegionsPage() {
     const all = (fc?.features ?? []).map((f, i) => ({ f, s: shapesOf({ type: 'FeatureCollection', features: [f] })[0], i }));
     const top = region?.level === 'grid' && region.parentCode ? region.parentCode : selected;
     const own = all.find((x) => x.f.properties?.code === top)?.s ?? null;
-    const kids: Shape[] = all.filter((x) => x.s && x.f.properties?.code !== top).map((x) => x.s as Shape);
+    const kids: Shape[] = all
+      .filter((x) => x.s && x.f.properties?.code !== top)
+      // Grids are many and small: labelled by their number, named in the tooltip.
+      .map((x) => (x.f.properties?.level === 'grid' ? { ...(x.s as Shape), label: (x.s as Shape).code.slice(-3) } : (x.s as Shape)));
     return { outline: own, shapes: kids };
   }, [fc, selected, region]);
   const overlay = useMemo<Shape[]>(
