@@ -198,7 +198,8 @@ export const casesRepository = {
     else if (opts.tasks) {
       const { rules, departmentId } = opts.tasks
       const regionOnly = { ...opts.scope, departmentId: null }
-      q = q.where((eb) =>
+      // Tasks are open cases; saying so lets the planner use the partial queue index.
+      q = q.where(OPEN).where((eb) =>
         eb.or(
           rules.map((r) =>
             eb.and([
