@@ -9,6 +9,7 @@ import { verifyAuditChain } from './platform/audit.js'
 import { buildApp } from './app.js'
 import { startServer } from './server.js'
 import { createUser } from './modules/identity/index.js'
+import { exportComponentsCli, importComponentsCli } from './modules/components/index.js'
 import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
 import { DomainError } from './platform/errors.js'
 
@@ -124,6 +125,50 @@ importCmd
       const s = report.summary
       console.log(`${s.features} feature(s): ${s.valid} valid, ${s.rejected} rejected, ${s.errors} error(s), ${s.warnings} warning(s); ${report.committed ? `imported ${s.imported}` : report.dryRun ? 'dry run, nothing written' : 'nothing imported'}`)
       if (!report.committed && !report.dryRun) process.exitCode = 1
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : err)
+      process.exitCode = 1
+    } finally {
+      await app.close()
+    }
+  })
+
+importCmd
+  .command('components <file>')
+  .description('import components (部件) from CSV, XLSX or GeoJSON: upsert by code, new codes allocated, all-or-nothing unless --keep-valid')
+  .option('-f, --format <format>', 'csv, xlsx or geojson (default: from the file name)')
+  .option('--keep-valid', 'import the valid rows even if others have errors')
+  .option('--crs <crs>', 'coordinate system of the file: WGS84, GCJ-02 or BD-09', 'WGS84')
+  .option('--encoding <encoding>', 'CSV text encoding: utf-8, gb18030, gbk or utf-16le', 'utf-8')
+  .option('--mapping <json>', 'JSON {field: column}, e.g. {"minorClass":"类别","lng":"X"}')
+  .option('--errors <file>', 'write the error report (row, column, value, reason) to this CSV file')
+  .action(async (file: string, o: { format?: string; keepValid?: boolean; crs: string; encoding: string; mapping?: string; errors?: string }) => {
+    const app = await buildApp({ config: config(), logger: false })
+    try {
+      process.exitCode = await importComponentsCli(app.platform, file, { ...o, mode: o.keepValid ? 'keep-valid' : 'all-or-nothing' })
+    } catch (err) {
+      console.error(err instanceof DomainError && err.extra.errors ? `${err.message}: ${JSON.stringify(err.extra.errors)}` : err instanceof Error ? err.message : err)
+      process.exitCode = 1
+    } finally {
+      await app.close()
+    }
+  })
+
+program
+  .command('export')
+  .description('export base data')
+  .command('components')
+  .description('export components (部件) as CSV, XLSX or GeoJSON, filtered; to stdout unless --out')
+  .option('-f, --format <format>', 'csv, xlsx or geojson', 'csv')
+  .option('-o, --out <file>', 'output file')
+  .option('--region <code>', 'only this region (district, street, community or grid code)')
+  .option('--class <codes>', 'only these minor classes, comma separated')
+  .option('--status <statuses>', 'only these statuses (intact, damaged, lost, occupied), comma separated')
+  .option('--crs <crs>', 'coordinate system of the output', 'WGS84')
+  .action(async (o: { format: string; out?: string; region?: string; class?: string; status?: string; crs: string }) => {
+    const app = await buildApp({ config: config(), logger: false })
+    try {
+      await exportComponentsCli(app.platform, { ...o, ...(o.class ? { minorClass: o.class } : {}) })
     } catch (err) {
       console.error(err instanceof Error ? err.message : err)
       process.exitCode = 1

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import ExcelJS from 'exceljs'
 import { sql } from 'kysely'
@@ -7,7 +9,9 @@ import { SYSTEM_ACTOR } from '../../platform/audit.js'
 import type { BusEvent } from '../../platform/events.js'
 import { createTestApp, json, type TestApp } from '../../testing/test-app.js'
 import { createDepartment } from '../identity/index.js'
-import { IMPORT_PROGRESS } from './index.js'
+import { createImport, IMPORT_PROGRESS } from './index.js'
+import { recoverImports } from './imports.service.js'
+import { importsRepository, stagingTable } from './imports.repository.js'
 import { centreOf, gridOf, seedTerritory } from './testing-fixtures.js'
 
 const C1 = '320102001001'
@@ -191,6 +195,23 @@ describe('components import: CSV with bad rows, modes, upsert, CRS, progress', (
     assert.equal(imp.status, 'succeeded', imp.message)
     const c = json(await t.inject({ method: 'GET', url: '/api/v1/components?minorClass=0305', headers: { cookie: admin } })).items[0]
     assert.equal(c.location, '秦淮路')
+  })
+
+  test('the reaper marks an import with a stale heartbeat failed and removes its staging table and spool', async () => {
+    const p = t.app.platform
+    const id = await createImport(p, { actor: SYSTEM_ACTOR, input: { format: 'csv', fileName: 'x.csv', fileSize: 1, mode: 'all-or-nothing', crs: 'WGS84', encoding: 'utf-8', mapping: {} } })
+    await importsRepository.createStaging(p.db, id)
+    mkdirSync(join(p.config.dataDir, 'imports'), { recursive: true })
+    const spool = join(p.config.dataDir, 'imports', `${id}.spool`)
+    writeFileSync(spool, 'x')
+    await importsRepository.updateImport(p.db, id, { status: 'reading', heartbeatAt: new Date(Date.now() - 60_000) })
+    assert.deepEqual(await recoverImports(p, { all: false }), [], 'a heartbeat a minute old is alive')
+    await importsRepository.updateImport(p.db, id, { heartbeatAt: new Date(Date.now() - 10 * 60_000) })
+    assert.deepEqual(await recoverImports(p, { all: false }), [id])
+    const v = json(await t.inject({ method: 'GET', url: `/api/v1/components/imports/${id}`, headers: { cookie: admin } }))
+    assert.equal(v.status, 'failed')
+    assert.ok(!(await importsRepository.stagingTables(p.db)).includes(stagingTable(id)))
+    assert.equal(existsSync(spool), false)
   })
 
   test('bad options and files are refused before anything runs', async () => {

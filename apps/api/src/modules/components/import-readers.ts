@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream'
-import { parse } from 'csv-parse'
 import ExcelJS from 'exceljs'
 import { parser as jsonParser } from 'stream-json'
 import pick from 'stream-json/filters/pick.js'
 import streamArray from 'stream-json/streamers/stream-array.js'
 import { DomainError } from '../../platform/errors.js'
+import { CsvSplitter, type CsvRecord } from './csv-split.js'
 import type { SourceRecord } from './import-rows.js'
 
 /**
@@ -46,25 +46,27 @@ async function* decoded(source: AsyncIterable<Buffer>, encoding: CsvEncoding): A
   if (tail) yield tail
 }
 
-export async function* readCsv(source: AsyncIterable<Buffer>, opts: { encoding: CsvEncoding; progress: ReadProgress }): AsyncGenerator<SourceRecord> {
-  const parser = Readable.from(decoded(counted(source, opts.progress), opts.encoding)).pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, info: true, trim: false, relax_quotes: true }),
-  )
+export async function* readCsv(source: AsyncIterable<Buffer>, opts: { encoding: CsvEncoding; progress: ReadProgress }): AsyncGenerator<SourceRecord[]> {
+  const splitter = new CsvSplitter()
   let header: string[] | null = null
-  for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    const { record, info } = item
-    if (!header) {
-      header = record.map((h) => h.trim())
-      if (header.length === 0 || header.every((h) => h === '')) throw new DomainError('VALIDATION_FAILED', 'The CSV file has no header row')
-      continue
+  const batch = (records: CsvRecord[]): SourceRecord[] => {
+    const out: SourceRecord[] = []
+    for (const r of records) {
+      if (!header) {
+        header = r.cells.map((h) => h.trim())
+        if (header.every((h) => h === '')) throw new DomainError('VALIDATION_FAILED', 'The CSV file has no header row')
+        continue
+      }
+      out.push({ rowNo: r.line, header, cells: r.cells })
     }
-    const values: Record<string, unknown> = {}
-    for (let i = 0; i < header.length; i++) {
-      const h = header[i]!
-      if (h !== '') values[h] = record[i] ?? ''
-    }
-    yield { rowNo: info.lines, values }
+    return out
   }
+  for await (const text of decoded(counted(source, opts.progress), opts.encoding)) {
+    const rows = batch(splitter.push(text))
+    if (rows.length) yield rows
+  }
+  const last = batch(splitter.end())
+  if (last.length) yield last
 }
 
 /** Cell values of exceljs: formulas give their result, rich text its text, hyperlinks their text. */
@@ -79,7 +81,7 @@ function xlsxValue(v: unknown): unknown {
   return null
 }
 
-export async function* readXlsx(source: AsyncIterable<Buffer>, opts: { progress: ReadProgress }): AsyncGenerator<SourceRecord> {
+export async function* readXlsx(source: AsyncIterable<Buffer>, opts: { progress: ReadProgress }): AsyncGenerator<SourceRecord[]> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(counted(source, opts.progress)), {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
@@ -95,16 +97,14 @@ export async function* readXlsx(source: AsyncIterable<Buffer>, opts: { progress:
         header = cells.map((c) => String(xlsxValue(c) ?? '').trim())
         continue
       }
-      const values: Record<string, unknown> = {}
+      const values: unknown[] = new Array(header.length).fill(null)
       let any = false
       for (let i = 1; i < header.length; i++) {
-        const h = header[i]
-        if (!h) continue
         const v = xlsxValue(cells[i])
         if (v !== null && v !== '') any = true
-        values[h] = v
+        values[i] = v
       }
-      if (any) yield { rowNo: row.number, values }
+      if (any) yield [{ rowNo: row.number, header, cells: values }]
     }
     // only the first sheet is read; skip the rest of the file without parsing it
     break
@@ -112,7 +112,7 @@ export async function* readXlsx(source: AsyncIterable<Buffer>, opts: { progress:
   if (!header) throw new DomainError('VALIDATION_FAILED', 'The workbook has no header row')
 }
 
-export async function* readGeoJson(source: AsyncIterable<Buffer>, opts: { progress: ReadProgress }): AsyncGenerator<SourceRecord> {
+export async function* readGeoJson(source: AsyncIterable<Buffer>, opts: { progress: ReadProgress }): AsyncGenerator<SourceRecord[]> {
   const stream = Readable.from(counted(source, opts.progress)).pipe(jsonParser.asStream()).pipe(pick.asStream({ filter: 'features' })).pipe(streamArray.asStream())
   let n = 0
   try {
@@ -128,14 +128,15 @@ export async function* readGeoJson(source: AsyncIterable<Buffer>, opts: { progre
           } else values[k] = v
         }
       }
-      yield { rowNo: n, values, geometry: f && typeof f === 'object' ? (f.geometry ?? null) : null }
+      yield [{ rowNo: n, header: Object.keys(values), cells: Object.values(values), geometry: f && typeof f === 'object' ? (f.geometry ?? null) : null }]
     }
   } catch (err) {
     throw new DomainError('VALIDATION_FAILED', `The GeoJSON is not valid JSON after feature ${n}: ${err instanceof Error ? err.message : String(err)}`)
   }
 }
 
-export function readRecords(format: ImportFormat, source: AsyncIterable<Buffer>, opts: { encoding: CsvEncoding; progress: ReadProgress }): AsyncGenerator<SourceRecord> {
+/** Records in batches (a CSV chunk's worth; one row at a time for XLSX and GeoJSON). */
+export function readRecords(format: ImportFormat, source: AsyncIterable<Buffer>, opts: { encoding: CsvEncoding; progress: ReadProgress }): AsyncGenerator<SourceRecord[]> {
   if (format === 'csv') return readCsv(source, opts)
   if (format === 'xlsx') return readXlsx(source, opts)
   return readGeoJson(source, opts)

@@ -117,6 +117,27 @@ export class ColumnResolver {
     return null
   }
 
+  private readonly plans = new WeakMap<string[], ColumnPlan>()
+
+  /** The plan of a header (cached per header array: a sheet's rows share theirs). */
+  planFor(header: string[]): ColumnPlan {
+    let plan = this.plans.get(header)
+    if (plan) return plan
+    plan = { header, fieldIndex: new Array(IMPORT_FIELDS.length).fill(-1), fieldColumns: [], attributes: [] }
+    header.forEach((column, index) => {
+      const t = this.targetOf(column)
+      if (!t) return
+      if ('field' in t) {
+        const f = IMPORT_FIELDS.indexOf(t.field)
+        if (plan!.fieldIndex[f]! >= 0) return // the first column of a field wins
+        plan!.fieldIndex[f] = index
+        plan!.fieldColumns.push({ index, field: f })
+      } else plan!.attributes.push({ index, name: t.attribute })
+    })
+    this.plans.set(header, plan)
+    return plan
+  }
+
   targetOf(column: string): ColumnTarget {
     let t = this.cache.get(column)
     if (t !== undefined) return t
@@ -166,6 +187,8 @@ export interface StagedRow {
   /** District of a new code: the code's own, or the grid's when one is allocated. */
   districtCode: string
   minorClass: string
+  /** The class name: the name of a new component when the file gives none. */
+  className: string
   name: string | null
   placed: PlacedGeometry | null
   gridCode: string | null
@@ -184,11 +207,24 @@ export interface StagedRow {
 
 export interface SourceRecord {
   rowNo: number
-  /** Column (header or property) → cell value as read (string, number, boolean, Date, null). */
-  values: Record<string, unknown>
+  /** Column names (CSV/XLSX header, GeoJSON property names) — shared by the rows of a sheet. */
+  header: string[]
+  /** Cell values in header order, as read (string, number, boolean, Date, null). */
+  cells: unknown[]
   /** GeoJSON feature geometry, when the source is GeoJSON. */
   geometry?: unknown
 }
+
+/** Where each field and attribute is in a header: resolved once per header, used for every row. */
+export interface ColumnPlan {
+  header: string[]
+  /** Column index of each field (IMPORT_FIELDS order), −1 when absent. */
+  fieldIndex: number[]
+  fieldColumns: { index: number; field: number }[]
+  attributes: { index: number; name: string }[]
+}
+
+const FIELD = Object.fromEntries(IMPORT_FIELDS.map((f, i) => [f, i])) as Record<ImportField, number>
 
 const CODE = /^[0-9]{16}$/
 const SHA256 = /^[0-9a-f]{64}$/
@@ -205,7 +241,7 @@ export function cellText(v: unknown): string {
 }
 
 /** A leading apostrophe that keeps a spreadsheet from reading text as a formula ('=…) is not part of the value. */
-const unquoteFormula = (s: string) => (s.length > 1 && s[0] === "'" && '=+-@'.includes(s[1]!) ? s.slice(1) : s)
+const unquoteFormula = (s: string) => (s.length > 1 && s.charCodeAt(0) === 39 && '=+-@'.includes(s[1]!) ? s.slice(1) : s)
 
 function parseDate(text: string): string | null {
   const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?$/.exec(text)
@@ -213,175 +249,171 @@ function parseDate(text: string): string | null {
   return isIsoDate(iso) ? iso : null
 }
 
+const BROKEN = 'invalid text encoding (not valid UTF-8, or not the declared encoding)'
+
+/** Collects a row's problems (one object per row, no closures). */
+class Problems {
+  list: RowProblem[] | null = null
+  constructor(readonly row: number) {}
+  add(column: string, value: string, reason: string) {
+    ;(this.list ??= []).push({ row: this.row, column, value, reason })
+  }
+  has(column: string) {
+    return this.list?.some((p) => p.column === column) ?? false
+  }
+}
+
 /**
  * Check one record. Every problem of the row is listed (a row may have several); the row is
  * staged only when there are none.
  */
-export function checkRow(rec: SourceRecord, resolver: ColumnResolver, ctx: RowContext): { row: StagedRow } | { problems: RowProblem[]; code: string | null } {
-  const problems: RowProblem[] = []
-  const fieldText = new Map<ImportField, { column: string; text: string }>()
-  const attrCells: { column: string; name: string; value: unknown }[] = []
-  const fail = (column: string, value: string, reason: string) => problems.push({ row: rec.rowNo, column, value, reason })
-
-  for (const [column, raw] of Object.entries(rec.values)) {
-    const target = resolver.targetOf(column)
-    if (!target) continue
-    const text = unquoteFormula(cellText(raw))
-    if (text.includes('\uFFFD')) {
-      fail(column, text, 'invalid text encoding (not valid UTF-8, or not the declared encoding)')
-      continue
-    }
-    if ('field' in target) fieldText.set(target.field, { column, text: text.trim() })
-    else if (text.trim() !== '') attrCells.push({ column, name: target.attribute, value: typeof raw === 'string' || raw instanceof Date ? text : raw })
+export function checkRow(rec: SourceRecord, plan: ColumnPlan, ctx: RowContext): { row: StagedRow } | { problems: RowProblem[]; code: string | null } {
+  const pr = new Problems(rec.rowNo)
+  const header = plan.header
+  const ft: string[] = new Array(IMPORT_FIELDS.length).fill('')
+  for (const { index, field } of plan.fieldColumns) {
+    const text = unquoteFormula(cellText(rec.cells[index]))
+    if (text.length > 0 && text.includes('\uFFFD')) pr.add(header[index]!, text, BROKEN)
+    else ft[field] = text.trim()
   }
-  if (problems.length > 0) return { problems, code: null }
-  const get = (f: ImportField) => fieldText.get(f)
-  const col = (f: ImportField) => fieldText.get(f)?.column ?? f
+  let attrCells: { column: string; name: string; value: unknown }[] | null = null
+  for (const { index, name } of plan.attributes) {
+    const raw = rec.cells[index]
+    if (raw === null || raw === undefined || raw === '') continue
+    const text = unquoteFormula(cellText(raw))
+    if (text.includes('\uFFFD')) pr.add(header[index]!, text, BROKEN)
+    else if (text.trim() !== '') (attrCells ??= []).push({ column: header[index]!, name, value: typeof raw === 'string' || raw instanceof Date ? text : raw })
+  }
+  if (pr.list) return { problems: pr.list, code: null }
+  const col = (f: number) => (plan.fieldIndex[f]! >= 0 ? header[plan.fieldIndex[f]!]! : IMPORT_FIELDS[f]!)
 
   // code and class
   let code: string | null = null
-  const codeCell = get('code')
-  if (codeCell && codeCell.text !== '') {
-    if (!CODE.test(codeCell.text)) fail(codeCell.column, codeCell.text, 'a component code has 16 digits (6 district + 2 major + 2 minor + 6 sequence)')
-    else code = codeCell.text
+  const codeText = ft[FIELD.code]!
+  if (codeText !== '') {
+    if (!CODE.test(codeText)) pr.add(col(FIELD.code), codeText, 'a component code has 16 digits (6 district + 2 major + 2 minor + 6 sequence)')
+    else code = codeText
   }
   let cls: MinorClassView | null = null
-  const classCell = get('minorClass')
-  if (classCell && classCell.text !== '') {
-    const r = ctx.catalog.resolve(classCell.text)
-    if ('error' in r) fail(classCell.column, classCell.text, r.error)
+  const classText = ft[FIELD.minorClass]!
+  if (classText !== '') {
+    const r = ctx.catalog.resolve(classText)
+    if ('error' in r) pr.add(col(FIELD.minorClass), classText, r.error)
     else cls = r
   }
   if (code) {
     const fromCode = ctx.catalog.byCode.get(code.slice(6, 10))
-    if (cls && cls.code !== code.slice(6, 10)) fail(classCell!.column, classCell!.text, `the code ${code} is of class ${code.slice(6, 10)}, not ${cls.code}`)
-    else if (!fromCode) fail(codeCell!.column, code, `unknown class ${code.slice(6, 10)} in the code`)
+    if (cls && cls.code !== code.slice(6, 10)) pr.add(col(FIELD.minorClass), classText, `the code ${code} is of class ${code.slice(6, 10)}, not ${cls.code}`)
+    else if (!fromCode) pr.add(col(FIELD.code), code, `unknown class ${code.slice(6, 10)} in the code`)
     else cls = fromCode
-  } else if (!cls && !(classCell && classCell.text !== '')) {
-    fail(col('minorClass'), '', 'the class is required (小类 code or name)')
+  } else if (!cls && classText === '') {
+    pr.add(col(FIELD.minorClass), '', 'the class is required (小类 code or name)')
   } else if (cls?.retired) {
-    fail(classCell!.column, classCell!.text, `class ${cls.code} ${cls.name} is retired`)
+    pr.add(col(FIELD.minorClass), classText, `class ${cls.code} ${cls.name} is retired`)
   }
 
   // geometry
   let placed: PlacedGeometry | null = null
   let gridCode: string | null = null
-  const geomCell = get('geometry')
-  const lngCell = get('lng')
-  const latCell = get('lat')
-  let geomColumn = 'lng'
+  let geomColumn = col(FIELD.lng)
   let geomText = ''
   let result: PlacedGeometry | { error: string } | null = null
+  const geomCell = ft[FIELD.geometry]!
+  const lngText = ft[FIELD.lng]!
+  const latText = ft[FIELD.lat]!
   if (rec.geometry !== undefined && rec.geometry !== null) {
     geomColumn = 'geometry'
     geomText = JSON.stringify(rec.geometry).slice(0, 200)
     result = placeGeometry(rec.geometry, ctx.crs)
-  } else if (geomCell && geomCell.text !== '') {
-    geomColumn = geomCell.column
-    geomText = geomCell.text.slice(0, 200)
+  } else if (geomCell !== '') {
+    geomColumn = col(FIELD.geometry)
+    geomText = geomCell.slice(0, 200)
     let parsed: unknown = null
     try {
-      parsed = JSON.parse(geomCell.text)
+      parsed = JSON.parse(geomCell)
     } catch {
       result = { error: 'geometry must be GeoJSON text' }
     }
     if (!result) result = placeGeometry(parsed, ctx.crs)
-  } else if ((lngCell && lngCell.text !== '') || (latCell && latCell.text !== '')) {
-    const lng = Number(lngCell?.text ?? '')
-    const lat = Number(latCell?.text ?? '')
-    geomColumn = lngCell?.column ?? 'lng'
-    geomText = `${lngCell?.text ?? ''},${latCell?.text ?? ''}`
-    if (!lngCell?.text || !Number.isFinite(lng)) result = { error: 'longitude is not a number' }
-    else if (!latCell?.text || !Number.isFinite(lat)) {
-      geomColumn = latCell?.column ?? 'lat'
+  } else if (lngText !== '' || latText !== '') {
+    const lng = Number(lngText)
+    const lat = Number(latText)
+    geomText = `${lngText},${latText}`
+    if (lngText === '' || !Number.isFinite(lng)) result = { error: 'longitude is not a number' }
+    else if (latText === '' || !Number.isFinite(lat)) {
+      geomColumn = col(FIELD.lat)
       result = { error: 'latitude is not a number' }
     } else result = placePoint(lng, lat, ctx.crs)
   }
-  if (result && 'error' in result) fail(geomColumn, geomText, result.error)
+  if (result && 'error' in result) pr.add(geomColumn, geomText, result.error)
   else if (result) {
     gridCode = ctx.gridAt(result.point[0], result.point[1])
-    if (!gridCode) fail(geomColumn, geomText, `the point ${result.point[0]}, ${result.point[1]} (WGS84) is in no grid`)
+    if (!gridCode) pr.add(geomColumn, geomText, `the point ${result.point[0]}, ${result.point[1]} (WGS84) is in no grid`)
     else placed = result
-  } else if (!code) fail(col('lng'), '', 'the location is required (lng and lat, or a GeoJSON geometry)')
+  } else if (!code) pr.add(col(FIELD.lng), '', 'the location is required (lng and lat, or a GeoJSON geometry)')
 
   // plain fields
-  const text = (f: ImportField, max: number): string | null => {
-    const c = get(f)
-    if (!c || c.text === '') return null
-    if (c.text.length > max) fail(c.column, c.text.slice(0, 50), `at most ${max} characters`)
-    return c.text
-  }
-  const name = text('name', 100)
-  const location = text('location', 200)
-  const note = text('note', 1000)
-  const oneOf = <T extends string>(f: ImportField, map: Map<string, T>, what: string): T | null => {
-    const c = get(f)
-    if (!c || c.text === '') return null
-    const v = map.get(c.text) ?? map.get(c.text.toLowerCase())
-    if (!v) fail(c.column, c.text, `unknown ${what}`)
-    return v ?? null
-  }
-  const status = oneOf('status', STATUS_BY_TEXT, 'status (完好/破损/丢失/占用 or intact/damaged/lost/occupied)')
-  const currency = oneOf('currency', CURRENCY_BY_TEXT, 'currency (在用/作废 or inUse/retired)')
-  const dataSource = oneOf('dataSource', SOURCE_BY_TEXT, 'data source (实测/地形图/调绘/其它)')
-  const dept = (f: ImportField): string | null => {
-    const c = get(f)
-    if (!c || c.text === '') return null
-    const id = ctx.departments.get(c.text)
-    if (!id) fail(c.column, c.text, 'unknown department (give its code)')
-    return id ?? null
-  }
-  const authorityDeptId = dept('authorityDept')
-  const ownerDeptId = dept('ownerDept')
-  const maintainerDeptId = dept('maintainerDept')
+  const name = textField(ft, FIELD.name, 100, pr, col)
+  const location = textField(ft, FIELD.location, 200, pr, col)
+  const note = textField(ft, FIELD.note, 1000, pr, col)
+  const status = oneOf(ft, FIELD.status, STATUS_BY_TEXT, 'status (完好/破损/丢失/占用 or intact/damaged/lost/occupied)', pr, col)
+  const currency = oneOf(ft, FIELD.currency, CURRENCY_BY_TEXT, 'currency (在用/作废 or inUse/retired)', pr, col)
+  const dataSource = oneOf(ft, FIELD.dataSource, SOURCE_BY_TEXT, 'data source (实测/地形图/调绘/其它)', pr, col)
+  const authorityDeptId = dept(ft, FIELD.authorityDept, ctx, pr, col)
+  const ownerDeptId = dept(ft, FIELD.ownerDept, ctx, pr, col)
+  const maintainerDeptId = dept(ft, FIELD.maintainerDept, ctx, pr, col)
   let installDate: string | null = null
-  const dateCell = get('installDate')
-  if (dateCell && dateCell.text !== '') {
-    installDate = parseDate(dateCell.text)
-    if (!installDate) fail(dateCell.column, dateCell.text, 'not a date (YYYY-MM-DD)')
+  const dateText = ft[FIELD.installDate]!
+  if (dateText !== '') {
+    installDate = parseDate(dateText)
+    if (!installDate) pr.add(col(FIELD.installDate), dateText, 'not a date (YYYY-MM-DD)')
   }
   let photos: string[] | null = null
-  const photoCell = get('photos')
-  if (photoCell && photoCell.text !== '') {
-    photos = photoCell.text.split(/[\s;,|]+/).filter(Boolean)
-    const bad = photos.find((p) => !SHA256.test(p))
-    if (bad) fail(photoCell.column, bad, 'a photo is the sha256 of an uploaded file (64 hex digits)')
-    if (photos.length > 20) fail(photoCell.column, photoCell.text.slice(0, 50), 'at most 20 photos')
+  const photoText = ft[FIELD.photos]!
+  if (photoText !== '') {
+    photos = photoText.split(/[\s;,|]+/).filter(Boolean)
+    const bad = photos.find((x) => !SHA256.test(x))
+    if (bad) pr.add(col(FIELD.photos), bad, 'a photo is the sha256 of an uploaded file (64 hex digits)')
+    if (photos.length > 20) pr.add(col(FIELD.photos), photoText.slice(0, 50), 'at most 20 photos')
   }
 
   // class attributes
   let attributes: Record<string, AttributeValue> | null = null
-  if (cls && (attrCells.length > 0 || !code)) {
+  if (cls && (attrCells || !code)) {
     attributes = {}
-    const defs = new Map(cls.attributes.map((d) => [d.name, d]))
-    for (const cell of attrCells) {
-      const def = defs.get(cell.name)
-      if (!def) {
-        fail(cell.column, cellText(cell.value), `not an attribute of class ${cls.code} ${cls.name}`)
-        continue
+    if (attrCells) {
+      for (const cell of attrCells) {
+        const def = cls.attributes.find((d) => d.name === cell.name)
+        if (!def) {
+          pr.add(cell.column, cellText(cell.value), `not an attribute of class ${cls.code} ${cls.name}`)
+          continue
+        }
+        const parsed = typeof cell.value === 'string' ? parseAttributeText(def, cell.value) : (cell.value as AttributeValue)
+        if (parsed === undefined) continue
+        if (typeof parsed === 'object' && parsed !== null && 'error' in parsed) pr.add(cell.column, cellText(cell.value), parsed.error)
+        else attributes[cell.name] = parsed as AttributeValue
       }
-      const parsed = typeof cell.value === 'string' ? parseAttributeText(def, cell.value) : (cell.value as AttributeValue)
-      if (parsed === undefined) continue
-      if (typeof parsed === 'object' && parsed !== null && 'error' in parsed) fail(cell.column, cellText(cell.value), parsed.error)
-      else attributes[cell.name] = parsed as AttributeValue
     }
-    // required attributes are checked where the row is surely a new component (no code given)
-    const checkOn = code ? { attributes: cls.attributes.map((d) => ({ ...d, required: false })) } : cls
-    for (const e of validateAttributes(checkOn, attributes)) {
-      const name = e.field.slice('attributes.'.length)
-      const cell = attrCells.find((c) => c.name === name)
-      if (!problems.some((p) => p.column === cell?.column)) fail(cell?.column ?? name, cell ? cellText(cell.value) : '', e.reason)
+    if (cls.attributes.length > 0 || attrCells) {
+      // required attributes are checked where the row is surely a new component (no code given)
+      const checkOn = code ? { attributes: cls.attributes.map((d) => ({ ...d, required: false })) } : cls
+      for (const e of validateAttributes(checkOn, attributes)) {
+        const attrName = e.field.slice('attributes.'.length)
+        const cell = attrCells?.find((c) => c.name === attrName)
+        if (!cell || !pr.has(cell.column)) pr.add(cell?.column ?? attrName, cell ? cellText(cell.value) : '', e.reason)
+      }
     }
-    if (code && attrCells.length === 0) attributes = null
+    if (code && !attrCells) attributes = null
   }
 
-  if (problems.length > 0) return { problems, code }
+  if (pr.list) return { problems: pr.list, code }
   return {
     row: {
       rowNo: rec.rowNo,
       code,
       districtCode: code ? code.slice(0, 6) : gridCode!.slice(0, 6),
       minorClass: cls!.code,
+      className: cls!.name,
       name,
       placed,
       gridCode,
@@ -398,6 +430,31 @@ export function checkRow(rec: SourceRecord, resolver: ColumnResolver, ctx: RowCo
       note,
     },
   }
+}
+
+type ColOf = (f: number) => string
+
+function textField(ft: string[], f: number, max: number, pr: Problems, col: ColOf): string | null {
+  const t = ft[f]!
+  if (t === '') return null
+  if (t.length > max) pr.add(col(f), t.slice(0, 50), `at most ${max} characters`)
+  return t
+}
+
+function oneOf<T extends string>(ft: string[], f: number, map: Map<string, T>, what: string, pr: Problems, col: ColOf): T | null {
+  const t = ft[f]!
+  if (t === '') return null
+  const v = map.get(t) ?? map.get(t.toLowerCase())
+  if (!v) pr.add(col(f), t, `unknown ${what}`)
+  return v ?? null
+}
+
+function dept(ft: string[], f: number, ctx: RowContext, pr: Problems, col: ColOf): string | null {
+  const t = ft[f]!
+  if (t === '') return null
+  const id = ctx.departments.get(t)
+  if (!id) pr.add(col(f), t, 'unknown department (give its code)')
+  return id ?? null
 }
 
 /**

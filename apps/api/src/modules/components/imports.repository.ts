@@ -1,7 +1,9 @@
-import { sql, type RawBuilder } from 'kysely'
+import { sql } from 'kysely'
 import type { Database, Executor, Tx } from '../../platform/db/database.js'
 import { UNFINISHED, type ImportStatus } from './components.repository.js'
 import type { StagedRow } from './import-rows.js'
+import { parseCopyLine, SPOOL_COLUMNS, SPOOL_TYPES } from './spool.js'
+import { copyText } from './spool.js'
 
 /**
  * SQL of imports: the per-import staging table (unlogged; COPY on PGlite, unnest batches on a
@@ -13,10 +15,10 @@ export const stagingTable = (importId: string) => `component_staging_${importId.
 const STAGING_COLUMNS = [
   ['row_no', 'integer'],
   ['code', 'text collate "C"'],
-  ['seq_offset', 'integer'],
   ['district_code', 'text collate "C"'],
   ['minor_class', 'text collate "C"'],
   ['name', 'text'],
+  ['default_name', 'text'],
   ['geometry', 'jsonb'],
   ['lng', 'double precision'],
   ['lat', 'double precision'],
@@ -38,23 +40,16 @@ const STAGING_COLUMNS = [
   ['note', 'text'],
 ] as const
 
-/** A staged row with the offset of its new code inside its (district, class) group, if it gets one. */
-export interface StagingRecord {
-  row: StagedRow
-  seqOffset: number | null
-}
-
-function values(r: StagingRecord): (string | number | null)[] {
-  const s = r.row
+function values(s: StagedRow): (string | number | null)[] {
   const p = s.placed
   const geometry = p && p.geometry.type !== 'Point' ? JSON.stringify(p.geometry) : null
   return [
     s.rowNo,
     s.code,
-    r.seqOffset,
     s.districtCode,
     s.minorClass,
     s.name,
+    s.className,
     geometry,
     p ? p.point[0] : null,
     p ? p.point[1] : null,
@@ -77,16 +72,11 @@ function values(r: StagingRecord): (string | number | null)[] {
   ]
 }
 
-// COPY text format: backslash escapes, \N for null.
-const ESCAPE = /[\\\t\n\r]/g
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
 function tsvField(v: string | number | null): string {
-  if (v === null) return '\\N'
-  if (typeof v === 'number') return String(v)
-  return v.replace(ESCAPE, (c) => ESCAPES[c]!)
+  return typeof v === 'number' ? String(v) : copyText(v)
 }
 
-export function tsvLine(r: StagingRecord): string {
+export function tsvLine(r: StagedRow): string {
   return values(r).map(tsvField).join('\t') + '\n'
 }
 
@@ -109,11 +99,11 @@ export const importsRepository = {
   },
 
   /**
-   * Append staged rows. PGlite: COPY from an in-memory blob of the chunk (through the driver's
+   * Append staged rows (those with a code of their own). PGlite: COPY from an in-memory blob of the chunk (through the driver's
    * connection, so no transaction of someone else is interleaved). Server: one INSERT … SELECT
    * FROM unnest(arrays) per chunk.
    */
-  async stage(database: Database, importId: string, rows: StagingRecord[]): Promise<void> {
+  async stage(database: Database, importId: string, rows: StagedRow[]): Promise<void> {
     if (rows.length === 0) return
     const table = stagingTable(importId)
     if (database.pglite) {
@@ -332,43 +322,41 @@ export const importsRepository = {
     return { matched: Number(matched.rows[0]!.n), updated: r.rows.length }
   },
 
-  /** Blocks of the staging table, for inserting it in slices (TID range scans). */
-  async stagingBlocks(tx: Tx, importId: string): Promise<number> {
-    const r = await sql<{ n: number }>`select (pg_relation_size(${stagingTable(importId)}::regclass) / current_setting('block_size')::int)::int as n`.execute(tx)
-    return Number(r.rows[0]!.n)
+  /**
+   * Load spooled new components (COPY lines with their codes resolved) inside the apply
+   * transaction: PGlite COPY from an in-memory blob of the batch, or on a server one
+   * INSERT … SELECT FROM unnest(text arrays) per batch.
+   */
+  async copyComponents(database: Database, tx: Tx, lines: string[]): Promise<void> {
+    if (lines.length === 0) return
+    const columns = SPOOL_COLUMNS.join(', ')
+    if (database.pglite) {
+      // the transaction holds PGlite's one connection: this runs inside it
+      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob: new Blob(lines.map((l) => l + '\n')) })
+      return
+    }
+    const cols: (string | null)[][] = SPOOL_COLUMNS.map(() => [])
+    for (const l of lines) parseCopyLine(l).forEach((v, i) => cols[i]!.push(v))
+    await sql`insert into components (${sql.raw(columns)})
+      select ${sql.join(SPOOL_COLUMNS.map((c) => sql`${sql.ref(`u.${c}`)}::${sql.raw(SPOOL_TYPES[c])}`))}
+      from unnest(${sql.join(cols.map((c) => sql`${c}::text[]`))}) as u(${sql.raw(columns)})`.execute(tx)
   },
 
-  /**
-   * Insert the new components of one slice of the staging table: rows without a code get
-   * district + class + (block base + offset); rows with a code not yet registered keep it.
-   */
-  async insertNew(
-    tx: Tx,
-    importId: string,
-    opts: { blocks: [number, number] | null; explicit: boolean; bases: { districtCode: string; minorClass: string; base: number }[]; at: Date; actorId: string | null },
-  ): Promise<number> {
+  /** Insert staged rows whose code is not registered yet (codes carried over from another system). */
+  async insertExplicitNew(tx: Tx, importId: string, opts: { at: Date; actorId: string | null }): Promise<number> {
     const S = sql.table(stagingTable(importId))
-    const slice: RawBuilder<unknown> = opts.blocks ? sql`and s.ctid >= ${`(${opts.blocks[0]},0)`}::tid and s.ctid < ${`(${opts.blocks[1]},0)`}::tid` : sql``
-    const which = opts.explicit ? sql`s.code is not null and not exists (select 1 from components c where c.code = s.code)` : sql`s.code is null`
-    const code = opts.explicit ? sql`s.code` : sql`s.district_code || s.minor_class || lpad((b.base + s.seq_offset)::text, 6, '0')`
-    const bases = opts.explicit
-      ? sql``
-      : sql`join unnest(${opts.bases.map((b) => b.districtCode)}::text[], ${opts.bases.map((b) => b.minorClass)}::text[], ${opts.bases.map((b) => b.base)}::int[]) as b(district_code, minor_class, base)
-              on b.district_code = s.district_code and b.minor_class = s.minor_class`
     const r = await sql`
       insert into components (code, minor_class, name, geometry, lng, lat, min_lng, min_lat, max_lng, max_lat, grid_code, location,
         status, currency, authority_dept_id, owner_dept_id, maintainer_dept_id, data_source, photos, install_date, attributes, note,
         import_id, created_at, created_by, updated_at, updated_by)
-      select ${code}, s.minor_class, coalesce(s.name, m.name),
+      select s.code, s.minor_class, coalesce(s.name, s.default_name),
         coalesce(s.geometry, jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(s.lng, s.lat))),
         s.lng, s.lat, s.min_lng, s.min_lat, s.max_lng, s.max_lat, s.grid_code, s.location,
         coalesce(s.status, 'intact'), coalesce(s.currency, 'inUse'), s.authority_dept_id, s.owner_dept_id, s.maintainer_dept_id,
         coalesce(s.data_source, 'other'), coalesce(s.photos, '{}'), s.install_date, coalesce(s.attributes, '{}'::jsonb), s.note,
         ${importId}, ${opts.at}, ${opts.actorId}, ${opts.at}, ${opts.actorId}
       from ${S} s
-      join minor_classes m on m.kind = 'component' and m.code = s.minor_class
-      ${bases}
-      where ${which} ${slice}`.execute(tx)
+      where not exists (select 1 from components c where c.code = s.code)`.execute(tx)
     return Number(r.numAffectedRows ?? 0)
   },
 
@@ -388,6 +376,26 @@ export const importsRepository = {
 
   async dropIndex(tx: Tx, name: string): Promise<void> {
     await sql`drop index ${sql.id(name)}`.execute(tx)
+  },
+
+  /** The foreign keys of components (name and definition), to drop and re-add (validating once) around a bulk insert. */
+  async foreignKeys(tx: Tx): Promise<{ name: string; def: string }[]> {
+    const r = await sql<{ name: string; def: string }>`
+      select conname as name, pg_get_constraintdef(oid) as def from pg_constraint
+      where conrelid = 'components'::regclass and contype = 'f' order by conname`.execute(tx)
+    return r.rows
+  },
+
+  async dropConstraint(tx: Tx, name: string): Promise<void> {
+    await sql`alter table components drop constraint ${sql.id(name)}`.execute(tx)
+  },
+
+  async addConstraint(tx: Tx, name: string, def: string): Promise<void> {
+    await sql`alter table components add constraint ${sql.id(name)} ${sql.raw(def)}`.execute(tx)
+  },
+
+  async analyzeStaging(tx: Tx, importId: string): Promise<void> {
+    await sql`analyze ${sql.table(stagingTable(importId))}`.execute(tx)
   },
 
   async runDdl(tx: Tx, ddl: string): Promise<void> {

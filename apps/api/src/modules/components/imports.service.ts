@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rm, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { once } from 'node:events'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Multipart } from '@fastify/multipart'
 import { sql } from 'kysely'
@@ -19,8 +20,9 @@ import type { ImportView } from './components.schemas.js'
 import { COMPONENTS_CHANGED } from './components.service.js'
 import { CSV_ENCODINGS, formatOfName, IMPORT_FORMATS, readRecords, type CsvEncoding, type ImportFormat } from './import-readers.js'
 import { CRS_LIST } from '../../platform/geo/index.js'
-import { checkRow, CodeSet, ColumnResolver, type ColumnMapping, type RowProblem } from './import-rows.js'
-import { importsRepository as irepo, stagingTable, type StagingRecord } from './imports.repository.js'
+import { checkRow, CodeSet, ColumnResolver, type ColumnMapping, type RowProblem, type StagedRow } from './import-rows.js'
+import { importsRepository as irepo, stagingTable } from './imports.repository.js'
+import { resolveSpoolLine, spoolBatches, spoolLine } from './spool.js'
 
 export const IMPORT_PROGRESS = 'components.import.progress'
 export const IMPORT_FINISHED = 'components.import.finished'
@@ -30,12 +32,14 @@ export type ImportMode = 'all-or-nothing' | 'keep-valid'
 const CHUNK_ROWS = 20_000
 /** Error rows kept per import; beyond that only the count grows. */
 export const MAX_STORED_ERRORS = 100_000
-/** Rows inserted per statement in the apply (the event loop breathes and progress is sent between slices). */
-const APPLY_SLICE_ROWS = 100_000
+/** Spooled rows loaded per statement in the apply (progress is sent between batches). */
+const APPLY_BATCH_ROWS = 20_000
 /** Bulk inserts at least this large, and at least as large as the table, rebuild the secondary indexes instead of updating them row by row. */
 const REBUILD_MIN_ROWS = 50_000
+/** Heartbeat period of a running import. */
+const HEARTBEAT_MS = 10_000
 /** An import whose heartbeat is older than this is taken as abandoned by a dead process (server mode). */
-export const ABANDONED_AFTER_MS = 15 * 60_000
+export const ABANDONED_AFTER_MS = 90_000
 
 export interface ImportProgress {
   importId: string
@@ -206,7 +210,11 @@ export async function receiveImport(
     if (!file) throw invalid([{ field: 'file', reason: 'required (multipart field "file")' }])
     const options = importOptions(fields, file.name)
     const importId = await createImport(p, { actor: opts.actor, caller: opts.caller, input: { ...options, fileName: file.name, fileSize: file.size } })
-    startImport(p, { actor: opts.actor, importId, path: file.path })
+    // named after its import, so the reaper knows whose it is
+    const path = join(dir, `${importId}.upload`)
+    await rename(file.path, path)
+    file.path = path
+    startImport(p, { actor: opts.actor, importId, path })
     return toImportView((await irepo.findImport(p.db, importId))!)
   } catch (err) {
     if (file) await rm(file.path, { force: true })
@@ -265,6 +273,21 @@ export async function runImport(
     return view
   }
 
+  /** Seconds spent per phase, logged with the result (where a large import's time goes). */
+  const timings: Record<string, number> = {}
+  const cpuTimings: Record<string, number> = {}
+  let mark = performance.now()
+  let cpuMark = process.cpuUsage()
+  const lap = (phase: string) => {
+    const now = performance.now()
+    const cpu = process.cpuUsage(cpuMark)
+    timings[phase] = (timings[phase] ?? 0) + now - mark
+    cpuTimings[phase] = (cpuTimings[phase] ?? 0) + (cpu.user + cpu.system) / 1000
+    mark = now
+    cpuMark = process.cpuUsage()
+  }
+  const spoolPath = join(p.config.dataDir, 'imports', `${id}.spool`)
+  let spool: WriteStream | null = null
   const errors: RowProblem[] = []
   const flushErrors = async () => {
     if (errors.length === 0) return
@@ -276,6 +299,12 @@ export async function runImport(
     counts.stored += kept.length
   }
 
+  // a heartbeat while the import lives (on a server it goes through another pooled connection
+  // even during the apply transaction), so the reaper can tell a running import from a dead one
+  const heartbeat = setInterval(() => {
+    irepo.updateImport(p.db, id, { heartbeatAt: p.clock.now() }).catch(() => {})
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
   try {
     await irepo.updateImport(p.db, id, { status: 'reading', startedAt: p.clock.now(), heartbeatAt: p.clock.now() })
     const [catalog, departments, index] = await Promise.all([loadClassCatalog(p, { kind: 'component' }), repo.departments(p.db), locateIndexOf(p)])
@@ -292,49 +321,68 @@ export async function runImport(
     const groups = new Map<string, number>()
     let explicitRows = 0
     await irepo.createStaging(p.db, id)
+    const spoolMeta = { importId: id, actorId: opts.actor.userId }
+    await mkdir(dirname(spoolPath), { recursive: true })
+    spool = createWriteStream(spoolPath)
+    const spoolStream = spool
+    let spooled: string[] = []
+    const flushSpool = async () => {
+      if (spooled.length === 0) return
+      const text = spooled.join('')
+      spooled = []
+      if (!spoolStream.write(text)) await once(spoolStream, 'drain')
+    }
 
-    let chunk: StagingRecord[] = []
+    let chunk: StagedRow[] = []
     const flushChunk = async () => {
       if (chunk.length === 0) return
       const rows = chunk
       chunk = []
+      lap('read+check')
       await irepo.stage(p.database, id, rows)
+      lap('stage')
     }
     const source = createReadStream(opts.path, { highWaterMark: 1 << 20 })
-    for await (const rec of readRecords(imp.format, source, { encoding: imp.encoding as CsvEncoding, progress })) {
-      counts.rowsRead++
-      const checked = checkRow(rec, resolver, ctx)
-      const code = 'row' in checked ? checked.row.code : checked.code
-      const firstRow = code ? codes.add(code, rec.rowNo) : null
-      const problems = 'problems' in checked ? checked.problems : []
-      if (firstRow !== null) problems.push({ row: rec.rowNo, column: resolver.columnOf('code') ?? 'code', value: code!, reason: `duplicate code: already in row ${firstRow}` })
-      if (problems.length > 0 || !('row' in checked)) {
-        counts.rowsInvalid++
-        errors.push(...problems)
-        if (errors.length >= 1000) await flushErrors()
-      } else {
-        counts.rowsValid++
-        const row = checked.row
-        let seqOffset: number | null = null
-        if (row.code) explicitRows++
-        else {
-          const key = row.districtCode + row.minorClass
-          seqOffset = (groups.get(key) ?? 0) + 1
-          groups.set(key, seqOffset)
+    for await (const batch of readRecords(imp.format, source, { encoding: imp.encoding as CsvEncoding, progress })) {
+      for (const rec of batch) {
+        counts.rowsRead++
+        const checked = checkRow(rec, resolver.planFor(rec.header), ctx)
+        const code = 'row' in checked ? checked.row.code : checked.code
+        const firstRow = code ? codes.add(code, rec.rowNo) : null
+        const problems = 'problems' in checked ? checked.problems : []
+        if (firstRow !== null) problems.push({ row: rec.rowNo, column: resolver.columnOf('code') ?? 'code', value: code!, reason: `duplicate code: already in row ${firstRow}` })
+        if (problems.length > 0 || !('row' in checked)) {
+          counts.rowsInvalid++
+          errors.push(...problems)
+        } else {
+          counts.rowsValid++
+          const row = checked.row
+          if (row.code) {
+            explicitRows++
+            chunk.push(row)
+          } else {
+            const key = row.districtCode + row.minorClass
+            const offset = (groups.get(key) ?? 0) + 1
+            groups.set(key, offset)
+            spooled.push(spoolLine(row, offset, spoolMeta))
+          }
         }
-        chunk.push({ row, seqOffset })
-        if (chunk.length >= CHUNK_ROWS) await flushChunk()
       }
-      if ((counts.rowsRead & 1023) === 0) {
-        if (opts.signal?.aborted) throw new Error('the server is stopping')
-        if (Date.now() - lastBeat >= 1000) {
-          await irepo.updateImport(p.db, id, { rowsRead: counts.rowsRead, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid, bytesRead: progress.bytes, heartbeatAt: p.clock.now() })
-          await report('reading')
-        }
+      if (errors.length >= 1000) await flushErrors()
+      if (chunk.length >= CHUNK_ROWS) await flushChunk()
+      await flushSpool()
+      if (opts.signal?.aborted) throw new Error('the server is stopping')
+      if (Date.now() - lastBeat >= 1000) {
+        await irepo.updateImport(p.db, id, { rowsRead: counts.rowsRead, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid, bytesRead: progress.bytes, heartbeatAt: p.clock.now() })
+        await report('reading')
       }
     }
     await flushChunk()
+    await flushSpool()
+    spoolStream.end()
+    await once(spoolStream, 'finish')
     await flushErrors()
+    lap('read+check')
     await report('reading', {}, true)
     if (resolver.fields.size === 0 && counts.rowsRead > 0) {
       await irepo.dropStaging(p.db, id)
@@ -361,6 +409,8 @@ export async function runImport(
       result = await p.db.transaction().execute(async (tx) => {
         await sql`set local work_mem = '64MB'`.execute(tx)
         await sql`set local maintenance_work_mem = '256MB'`.execute(tx)
+        if (explicitRows > 0) await irepo.analyzeStaging(tx, id)
+        lap('apply:begin')
         const missing = explicitRows > 0 ? await irepo.newCodesWithoutLocation(tx, id) : []
         if (missing.length > 0) {
           const problems = missing.map((m) => ({ row: m.rowNo, column: resolver.columnOf('code') ?? 'code', value: m.code, reason: 'a new component needs a location (lng and lat, or a geometry)' }))
@@ -372,31 +422,41 @@ export async function runImport(
           explicitRows -= missing.length
         }
         if (explicitRows > 0) await irepo.raiseCountersForExplicitCodes(tx, id)
-        const bases = await irepo.reserveBlocks(
+        const reserved = await irepo.reserveBlocks(
           tx,
           [...groups].map(([key, n]) => ({ districtCode: key.slice(0, 6), minorClass: key.slice(6), n })),
         )
+        const bases = new Map(reserved.map((b) => [b.districtCode + b.minorClass, b.base]))
         const upd = explicitRows > 0 ? await irepo.applyUpdates(tx, id, { given, at, actorId: opts.actor.userId, actorName: opts.actor.name }) : { matched: 0, updated: 0 }
         const toInsert = newAllocated + explicitRows - upd.matched
         let existing = await irepo.componentCount(tx)
         if (existing === 0 && toInsert >= REBUILD_MIN_ROWS) existing = await repo.count(tx)
-        const rebuild = toInsert >= REBUILD_MIN_ROWS && toInsert >= existing ? await irepo.secondaryIndexes(tx) : []
+        // a bulk load into a comparatively small table: drop the secondary indexes and foreign
+        // keys, insert, then build the indexes in one pass each and re-add the keys (validated in
+        // one join each) — the same transaction, so nobody ever sees the table without them
+        const bulk = toInsert >= REBUILD_MIN_ROWS && toInsert >= existing
+        const rebuild = bulk ? await irepo.secondaryIndexes(tx) : []
+        const keys = bulk ? await irepo.foreignKeys(tx) : []
         for (const ix of rebuild) await irepo.dropIndex(tx, ix.name)
+        for (const k of keys) await irepo.dropConstraint(tx, k.name)
+        lap('apply:updates')
         let created = 0
         if (newAllocated > 0) {
-          const blocks = await irepo.stagingBlocks(tx, id)
-          const slices = Math.max(1, Math.ceil(newAllocated / APPLY_SLICE_ROWS))
-          const step = Math.max(1, Math.ceil((blocks + 1) / slices))
-          for (let b = 0; b <= blocks; b += step) {
-            created += await irepo.insertNew(tx, id, { blocks: [b, b + step], explicit: false, bases, at, actorId: opts.actor.userId })
+          for await (const lines of spoolBatches(spoolPath, APPLY_BATCH_ROWS)) {
+            await irepo.copyComponents(p.database, tx, lines.map((l) => resolveSpoolLine(l, bases)))
+            created += lines.length
             await report('applying', { rowsApplied: created + upd.matched, rowsToApply: counts.rowsValid }, true)
           }
         }
-        if (explicitRows > upd.matched) created += await irepo.insertNew(tx, id, { blocks: null, explicit: true, bases, at, actorId: opts.actor.userId })
+        if (explicitRows > upd.matched) created += await irepo.insertExplicitNew(tx, id, { at, actorId: opts.actor.userId })
+        lap('apply:inserts')
         for (const ix of rebuild) {
           await irepo.runDdl(tx, ix.def)
+          lap(`apply:index ${ix.name}`)
           await report('applying', { rowsApplied: created + upd.matched, rowsToApply: counts.rowsValid }, true)
         }
+        for (const k of keys) await irepo.addConstraint(tx, k.name, k.def)
+        lap('apply:foreign keys')
         await irepo.dropStaging(tx, id)
         const r = { created, updated: upd.updated, unchanged: upd.matched - upd.updated }
         await irepo.updateImport(tx, id, { ...r, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid })
@@ -406,8 +466,10 @@ export async function runImport(
           { action: 'component.import', entityType: 'componentImport', entityId: id, after: { fileName: imp.fileName, mode: imp.mode, crs: imp.crs, rowsRead: counts.rowsRead, rowsInvalid: counts.rowsInvalid, ...r } },
           at,
         )
+        lap('apply:end')
         return r
       })
+      lap('apply:commit')
     } catch (err) {
       if (err instanceof Rejected) {
         await irepo.insertErrors(p.db, id, err.problems)
@@ -421,6 +483,8 @@ export async function runImport(
       throw err
     }
     if (result.created + result.updated > 10_000) await irepo.analyze(p.db)
+    lap('analyze')
+    p.log.info({ importId: id, rows: counts.rowsRead, ...result, seconds: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v) / 1000])), cpuSeconds: Object.fromEntries(Object.entries(cpuTimings).map(([k, v]) => [k, Math.round(v) / 1000])) }, 'component import applied')
     await p.bus.publish({ type: COMPONENTS_CHANGED, data: { importId: id, action: 'import', created: result.created, updated: result.updated } })
     return await finish('succeeded', result)
   } catch (err) {
@@ -429,6 +493,9 @@ export async function runImport(
     await flushErrors().catch(() => {})
     return await finish('failed', { message: `Import failed: ${message}` })
   } finally {
+    clearInterval(heartbeat)
+    spool?.destroy()
+    await rm(spoolPath, { force: true })
     if (opts.deleteFile) await rm(opts.path, { force: true })
   }
 }
@@ -484,7 +551,19 @@ export async function recoverImports(p: Platform, opts: { all: boolean }): Promi
     await irepo.dropStaging(p.db, id)
     await irepo.updateImport(p.db, id, { status: 'failed', message: 'The import was interrupted (the server stopped); nothing was imported. Run it again.', finishedAt: now })
   }
-  const live = new Set((await irepo.unfinishedImports(p.db)).map(stagingTable))
+  const unfinished = await irepo.unfinishedImports(p.db)
+  const live = new Set(unfinished.map(stagingTable))
   for (const table of await irepo.stagingTables(p.db)) if (!live.has(table)) await irepo.dropTable(p.db, table)
+  // spool files (and uploads) of imports no process runs any more
+  const dir = join(p.config.dataDir, 'imports')
+  const running = new Set([...unfinished, ...runningOf(p).keys()])
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const owner = /^([0-9a-f-]{36})\.(spool|upload)$/.exec(name)?.[1]
+    if (!owner || running.has(owner)) continue
+    // an upload still arriving has a random name: leave files younger than an hour alone
+    const st = await stat(join(dir, name)).catch(() => null)
+    if (!st) continue
+    if (opts.all || name.endsWith('.spool') || Date.now() - st.mtimeMs > 3_600_000) await rm(join(dir, name), { force: true })
+  }
   return ids
 }

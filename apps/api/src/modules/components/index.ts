@@ -18,6 +18,7 @@ export {
 } from './components.service.js'
 export { runImport, createImport, importOptions, IMPORT_PROGRESS, IMPORT_FINISHED, type ImportProgress } from './imports.service.js'
 export { exportComponents } from './export.service.js'
+export { importComponentsCli, exportComponentsCli, ProgressBar } from './components.cli.js'
 export { componentsPolicy } from './components.policy.js'
 export { STATUSES, CURRENCIES, DATA_SOURCES, STATUS_LABELS, CURRENCY_LABELS, DATA_SOURCE_LABELS, type ComponentStatus, type Currency, type DataSource } from './import-rows.js'
 export type { ComponentView, ImportView } from './components.schemas.js'

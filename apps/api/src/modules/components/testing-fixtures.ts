@@ -45,7 +45,8 @@ export function centreOf(community: string, col: number, row: number): [number, 
   return [r7(c.x + (col + 0.5) * s), r7(TERRITORY.y + (2 - row + 0.5) * s)]
 }
 
-export async function seedTerritory(p: Platform): Promise<void> {
+/** The test territory as a GeoJSON FeatureCollection (properties code and name). */
+export function territoryFeatures(): { type: 'FeatureCollection'; features: { type: 'Feature' }[] } {
   const s = TERRITORY.step
   const y = TERRITORY.y
   const features: object[] = []
@@ -64,10 +65,14 @@ export async function seedTerritory(p: Platform): Promise<void> {
       }
     }
   }
+  return { type: 'FeatureCollection', features: features as { type: 'Feature' }[] }
+}
+
+export async function seedTerritory(p: Platform): Promise<void> {
   const report = await importRegions(p, {
     actor: SYSTEM_ACTOR,
     input: {
-      featureCollection: { type: 'FeatureCollection', features: features as { type: 'Feature' }[] },
+      featureCollection: territoryFeatures(),
       mapping: { code: 'code', name: 'name' },
       crs: 'WGS84',
       dryRun: false,

@@ -1,0 +1,142 @@
+import { createReadStream } from 'node:fs'
+import type { StagedRow } from './import-rows.js'
+
+/**
+ * The spool of an import's new components: one line per row in the column order of
+ * SPOOL_COLUMNS (PostgreSQL COPY text format), written while the file is read and loaded into
+ * `components` by the apply transaction. A new row's code is not known until that transaction
+ * reserves its block of numbers, so each line starts with two key fields — the offset of the
+ * row inside its (district, class) group and the 10-digit group prefix — that the apply turns
+ * into the 16-digit code (prefix + base + offset) as it streams the lines in.
+ *
+ * Rows with a code of their own (updates, or codes carried over from another system) go to the
+ * import's staging table instead, where SQL can match them against the registry.
+ */
+export const SPOOL_COLUMNS = [
+  'code',
+  'minor_class',
+  'name',
+  'geometry',
+  'lng',
+  'lat',
+  'min_lng',
+  'min_lat',
+  'max_lng',
+  'max_lat',
+  'grid_code',
+  'location',
+  'status',
+  'currency',
+  'authority_dept_id',
+  'owner_dept_id',
+  'maintainer_dept_id',
+  'data_source',
+  'photos',
+  'install_date',
+  'attributes',
+  'note',
+  'import_id',
+  'created_by',
+  'updated_by',
+] as const
+
+/** SQL types of the spool columns, for the server path (unnest of text arrays, then casts). */
+export const SPOOL_TYPES: Record<(typeof SPOOL_COLUMNS)[number], string> = {
+  code: 'text',
+  minor_class: 'text',
+  name: 'text',
+  geometry: 'jsonb',
+  lng: 'double precision',
+  lat: 'double precision',
+  min_lng: 'double precision',
+  min_lat: 'double precision',
+  max_lng: 'double precision',
+  max_lat: 'double precision',
+  grid_code: 'text',
+  location: 'text',
+  status: 'text',
+  currency: 'text',
+  authority_dept_id: 'uuid',
+  owner_dept_id: 'uuid',
+  maintainer_dept_id: 'uuid',
+  data_source: 'text',
+  photos: 'text[]',
+  install_date: 'date',
+  attributes: 'jsonb',
+  note: 'text',
+  import_id: 'uuid',
+  created_by: 'uuid',
+  updated_by: 'uuid',
+}
+
+const NEEDS_ESCAPE = /[\\\t\n\r]/
+const ESCAPE = /[\\\t\n\r]/g
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' }
+
+/** A text value in COPY text format (\N for null). */
+export function copyText(v: string | null): string {
+  if (v === null) return '\\N'
+  return NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE, (c) => ESCAPES[c]!) : v
+}
+
+/** created_at and updated_at are left to their default, now(): the time of the apply transaction. */
+export interface SpoolMeta {
+  importId: string
+  actorId: string | null
+}
+
+/** The spool line of a new component (its code still open), with a trailing newline. */
+export function spoolLine(r: StagedRow, offset: number, meta: SpoolMeta): string {
+  const p = r.placed!
+  const g = p.geometry
+  const geometry = g.type === 'Point' ? `{"type":"Point","coordinates":[${g.coordinates[0]},${g.coordinates[1]}]}` : JSON.stringify(g)
+  const actor = meta.actorId ?? '\\N'
+  return (
+    `${offset}\t${r.districtCode}${r.minorClass}\t${r.minorClass}\t${copyText(r.name ?? r.className)}\t${copyText(geometry)}\t` +
+    `${p.point[0]}\t${p.point[1]}\t${p.bbox[0]}\t${p.bbox[1]}\t${p.bbox[2]}\t${p.bbox[3]}\t${r.gridCode}\t${copyText(r.location)}\t` +
+    `${r.status ?? 'intact'}\t${r.currency ?? 'inUse'}\t${r.authorityDeptId ?? '\\N'}\t${r.ownerDeptId ?? '\\N'}\t${r.maintainerDeptId ?? '\\N'}\t` +
+    `${r.dataSource ?? 'other'}\t${r.photos && r.photos.length ? `{${r.photos.join(',')}}` : '{}'}\t${r.installDate ?? '\\N'}\t` +
+    `${r.attributes ? copyText(JSON.stringify(r.attributes)) : '{}'}\t${copyText(r.note)}\t${meta.importId}\t${actor}\t${actor}\n`
+  )
+}
+
+/**
+ * Turn a spool line into its COPY line: the two key fields become the code. `bases` holds the
+ * last number before each group's block.
+ */
+export function resolveSpoolLine(line: string, bases: Map<string, number>): string {
+  const t1 = line.indexOf('\t')
+  const t2 = line.indexOf('\t', t1 + 1)
+  const key = line.slice(t1 + 1, t2)
+  const seq = bases.get(key)! + Number(line.slice(0, t1))
+  return `${key}${String(seq).padStart(6, '0')}${line.slice(t2)}`
+}
+
+const UNESCAPE = /\\(.)/g
+const UNESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '\\': '\\' }
+
+/** The fields of a COPY text line (null for \N), for the server path. */
+export function parseCopyLine(line: string): (string | null)[] {
+  return line.split('\t').map((f) => (f === '\\N' ? null : f.includes('\\') ? f.replace(UNESCAPE, (_, c: string) => UNESCAPES[c] ?? c) : f))
+}
+
+/** The spool's lines in batches of `size`. */
+export async function* spoolBatches(path: string, size: number): AsyncGenerator<string[]> {
+  let rest = ''
+  let batch: string[] = []
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string)
+    let start = 0
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      batch.push(text.slice(start, nl))
+      start = nl + 1
+      if (batch.length >= size) {
+        yield batch
+        batch = []
+      }
+    }
+    rest = text.slice(start)
+  }
+  if (rest) batch.push(rest)
+  if (batch.length) yield batch
+}
