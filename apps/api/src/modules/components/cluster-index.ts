@@ -231,6 +231,48 @@ export class PointIndex {
     })
     return { total, items }
   }
+
+  /** Counts by class, status and currency of the points in a grid-code prefix (or all) the caller may see. */
+  stats(prefix: string | null, caller: AuthUser): PointStats {
+    const scopes = isAdmin(caller) ? null : caller.regionCodes.map(regionPrefix)
+    const inPrefix = new Uint8Array(this.gridCodes.length)
+    const visible = new Uint8Array(this.gridCodes.length)
+    this.gridCodes.forEach((g, i) => {
+      inPrefix[i] = !prefix || g.startsWith(prefix) ? 1 : 0
+      visible[i] = !scopes || scopes.some((pf) => g.startsWith(pf)) ? 1 : 0
+    })
+    const dept = scopes && caller.departmentId ? this.deptIds.indexOf(caller.departmentId) : -1
+    // counts[minor * 8 + flags]
+    const counts = new Float64Array(this.minorCodes.length * 8)
+    let total = 0
+    for (let i = 0; i < this.size; i++) {
+      const g = this.grid[i]!
+      if (!inPrefix[g]) continue
+      if (!visible[g] && (dept <= 0 || (this.dept[3 * i] !== dept && this.dept[3 * i + 1] !== dept && this.dept[3 * i + 2] !== dept))) continue
+      counts[this.minor[i]! * 8 + this.flags[i]!]!++
+      total++
+    }
+    const byClass = new Map<string, Map<ComponentStatus, [number, number]>>()
+    this.minorCodes.forEach((code, m) => {
+      for (let f = 0; f < 8; f++) {
+        const n = counts[m * 8 + f]!
+        if (!n) continue
+        let c = byClass.get(code)
+        if (!c) byClass.set(code, (c = new Map()))
+        const status = STATUSES[f & 3]!
+        const pair = c.get(status) ?? [0, 0]
+        pair[f & 4 ? 1 : 0] += n
+        c.set(status, pair)
+      }
+    })
+    return { total, byClass }
+  }
+}
+
+export interface PointStats {
+  total: number
+  /** minor class → status → [in use, retired] */
+  byClass: Map<string, Map<ComponentStatus, [number, number]>>
 }
 
 interface Holder {

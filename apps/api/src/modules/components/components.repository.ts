@@ -371,24 +371,13 @@ export const componentsRepository = {
       select c.code, c.minor_class, c.name, c.lng, c.lat, c.status, c.currency, c.grid_code, c.location, c.geometry
       from components c
       where c.minor_class = any(${opts.minorClasses}::text[]) and c.lng between ${x1} and ${x2} and c.lat between ${y1} and ${y2} ${retired} ${scoped}
-      union
+      union all
       select c.code, c.minor_class, c.name, c.lng, c.lat, c.status, c.currency, c.grid_code, c.location, c.geometry
       from components c
       where c.minor_class = any(${opts.minorClasses}::text[]) and (c.min_lng < c.max_lng or c.min_lat < c.max_lat)
+        and not (c.lng between ${x1} and ${x2} and c.lat between ${y1} and ${y2})
         and c.min_lng <= ${x2} and c.max_lng >= ${x1} and c.min_lat <= ${y2} and c.max_lat >= ${y1} ${retired} ${scoped}`.execute(db)
     return r.rows
-  },
-
-  /** Counts per minor class, status and currency inside a grid-code prefix (or everywhere). */
-  async stats(db: Executor, opts: { prefix: string | null; scope: SqlScope | null }) {
-    let q = db
-      .selectFrom('components as c')
-      .select(['c.minorClass', 'c.status', 'c.currency', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy(['c.minorClass', 'c.status', 'c.currency'])
-    if (opts.prefix) q = q.where(inPrefix('c.gridCode', opts.prefix))
-    const scope = scopeCondition(opts.scope)
-    if (scope) q = q.where(scope)
-    return q.execute()
   },
 
   /** One page of the compact point data the cluster index is built from, in code order. */

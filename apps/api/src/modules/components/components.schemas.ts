@@ -184,6 +184,7 @@ export const StatsQuery = Type.Object({ region: Type.Optional(RegionCode) }, { a
 export const StatsSchema = Type.Object({
   region: Nullable(Type.String()),
   total: Type.Integer(),
+  asOf: Type.String({ format: 'date-time', description: 'When the point index the counts come from was built' }),
   byStatus: Type.Record(Type.String(), Type.Integer()),
   byCurrency: Type.Record(Type.String(), Type.Integer()),
   byClass: Type.Array(

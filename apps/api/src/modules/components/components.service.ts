@@ -8,6 +8,7 @@ import type { Platform } from '../../platform/platform.js'
 import { findClass, loadClassCatalog, validateAttributes, type MinorClassView } from '../classes/index.js'
 import { locateIndexOf } from '../regions/index.js'
 import { degreesAround, distanceToGeometry, placeGeometry, placePoint, type ComponentGeometry, type PlacedGeometry } from './component-geometry.js'
+import { pointIndexOf } from './cluster-index.js'
 import { componentsPolicy as policy } from './components.policy.js'
 import { componentsRepository as repo, type ComponentRow, type ComponentValues, type ListFilters, type SqlScope } from './components.repository.js'
 import type { ComponentView, CreateComponentInput, ListQueryInput, UpdateComponentInput } from './components.schemas.js'
@@ -432,28 +433,31 @@ export async function nearestComponents(
   return found.slice(0, opts.limit ?? 1)
 }
 
-/** Counts by class, status and currency for a region (or everything visible). */
+/**
+ * Counts by class, status and currency for a region (or everything visible), from the point
+ * index (a scan of typed arrays: milliseconds for a million components, where SQL would read
+ * every row); `asOf` says how fresh it is.
+ */
 export async function componentStats(p: Platform, opts: { caller: AuthUser; region?: string }) {
   policy.assert(opts.caller, 'components.read')
-  const rows = await repo.stats(p.db, { prefix: opts.region ? regionPrefix(opts.region) : null, scope: sqlScopeOf(opts.caller) })
+  const index = await pointIndexOf(p, COMPONENTS_CHANGED)
+  const s = index.stats(opts.region ? regionPrefix(opts.region) : null, opts.caller)
   const catalog = await loadClassCatalog(p, { kind: 'component' })
   const byStatus: Record<string, number> = { intact: 0, damaged: 0, lost: 0, occupied: 0 }
   const byCurrency: Record<string, number> = { inUse: 0, retired: 0 }
-  const byClass = new Map<string, { minorClass: string; name: string; majorClass: string; total: number; byStatus: Record<string, number>; retired: number }>()
-  let total = 0
-  for (const r of rows) {
-    const n = Number(r.n)
-    total += n
-    byStatus[r.status] = (byStatus[r.status] ?? 0) + n
-    byCurrency[r.currency] = (byCurrency[r.currency] ?? 0) + n
-    let c = byClass.get(r.minorClass)
-    if (!c) {
-      c = { minorClass: r.minorClass, name: catalog.byCode.get(r.minorClass)?.name ?? r.minorClass, majorClass: r.minorClass.slice(0, 2), total: 0, byStatus: {}, retired: 0 }
-      byClass.set(r.minorClass, c)
-    }
-    c.total += n
-    c.byStatus[r.status] = (c.byStatus[r.status] ?? 0) + n
-    if (r.currency === 'retired') c.retired += n
-  }
-  return { region: opts.region ?? null, total, byStatus, byCurrency, byClass: [...byClass.values()].sort((a, b) => (a.minorClass < b.minorClass ? -1 : 1)) }
+  const byClass = [...s.byClass]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([code, statuses]) => {
+      const c = { minorClass: code, name: catalog.byCode.get(code)?.name ?? code, majorClass: code.slice(0, 2), total: 0, byStatus: {} as Record<string, number>, retired: 0 }
+      for (const [status, [inUse, retired]] of statuses) {
+        c.total += inUse + retired
+        c.byStatus[status] = inUse + retired
+        c.retired += retired
+        byStatus[status] = (byStatus[status] ?? 0) + inUse + retired
+        byCurrency.inUse! += inUse
+        byCurrency.retired! += retired
+      }
+      return c
+    })
+  return { region: opts.region ?? null, total: s.total, asOf: index.builtAt.toISOString(), byStatus, byCurrency, byClass }
 }
