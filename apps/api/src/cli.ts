@@ -8,7 +8,8 @@ import { migrate } from './platform/db/migrate.js'
 import { verifyAuditChain } from './platform/audit.js'
 import { buildApp } from './app.js'
 import { startServer } from './server.js'
-import { createUser } from './modules/identity/index.js'
+import { bootstrapAdmin, createUser } from './modules/identity/index.js'
+import { formatDemoSummary, hasRegions, seedDemo } from './modules/demo/index.js'
 import { exportComponentsCli, importComponentsCli } from './modules/components/index.js'
 import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
 import { DomainError } from './platform/errors.js'
@@ -169,6 +170,42 @@ program
     const app = await buildApp({ config: config(), logger: false })
     try {
       await exportComponentsCli(app.platform, { ...o, ...(o.class ? { minorClass: o.class } : {}) })
+    } catch (err) {
+      console.error(err instanceof Error ? err.message : err)
+      process.exitCode = 1
+    } finally {
+      await app.close()
+    }
+  })
+
+const seed = program.command('seed').description('fill the database with generated data')
+seed
+  .command('demo')
+  .description('the Nanjing demo city: real districts and streets, a pilot around 新街口 with grids, components, accounts and 30 days of cases (empty territory only)')
+  .option('--seed <n>', 'PRNG seed: the same seed (and --at) gives the same data', (v: string) => {
+    if (!/^[0-9]{1,9}$/.test(v)) throw new InvalidArgumentError('a whole number')
+    return Number(v)
+  }, 1)
+  .option('--size <size>', 'small (one pilot community, ~150 cases) or default', 'default')
+  .option('--at <time>', 'end of the 30-day history, ISO 8601 (default: now)')
+  .action(async (o: { seed: number; size: string; at?: string }) => {
+    if (o.size !== 'small' && o.size !== 'default') throw new InvalidArgumentError(`unknown size ${o.size}`)
+    const at = o.at ? new Date(o.at) : undefined
+    if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`not a time: ${o.at}`)
+    const app = await buildApp({ config: config(), logger: false })
+    try {
+      if (await hasRegions(app.platform)) {
+        console.error('civicgrid: the database has regions already; the demo seeds an empty territory only (use a fresh DATA_DIR or database)')
+        process.exitCode = 1
+        return
+      }
+      // the demo adds users, after which `serve` would no longer create the admin: do it first
+      const admin = await bootstrapAdmin(app.platform)
+      if (admin.created) console.log(`\n  civicgrid: created user "admin", ${admin.password ? `password: ${admin.password}  (shown once; change it after signing in)` : 'password from ADMIN_PASSWORD'}`)
+      const started = performance.now()
+      const result = await seedDemo(app, { seed: o.seed, size: o.size, ...(at ? { at } : {}), log: (line) => console.error(line) })
+      console.error(`demo: done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+      console.log(`\n${formatDemoSummary(result)}\n`)
     } catch (err) {
       console.error(err instanceof Error ? err.message : err)
       process.exitCode = 1
