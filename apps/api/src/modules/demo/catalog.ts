@@ -142,7 +142,7 @@ export const PLACEMENTS: readonly Placement[] = [
   { code: '0111', spacing: 180, offset: 5, sides: 1, roads: 'main', material: ['球墨铸铁'] },
   { code: '0305', spacing: 90, offset: 8, sides: 2, roads: 'main' },
   { code: '0305', spacing: 140, offset: 4, sides: 1, roads: 'all' },
-  { code: '0402', spacing: 20, offset: 10, sides: 2, roads: 'main' },
+  { code: '0402', spacing: 25, offset: 10, sides: 2, roads: 'main' },
 ]
 
 /** OSM POIs that are components, by tag. */
