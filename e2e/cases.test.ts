@@ -295,11 +295,17 @@ describe('journey: a case from the street to closed, live across roles; a report
     await op.getByRole('menuitem', { name: /案件/ }).click()
     await op.getByRole('tab', { name: '全部' }).click()
     await op.getByTestId('case-filters').getByPlaceholder('描述或地址').fill('市民反映')
-    await op.getByTestId('case-filters-apply').click()
-    await op.waitForFunction(() => {
+    // A live reload started by an earlier event can land after the filtered one: apply again until the list shows only the match.
+    const onlyTheMatch = () => {
       const rows = document.querySelectorAll('[data-testid="case-queue-all"] tbody tr.ant-table-row')
       return rows.length === 1 && rows[0]!.textContent!.includes('市民反映')
-    }, undefined, WAIT)
+    }
+    for (let attempt = 1; ; attempt++) {
+      await op.getByTestId('case-filters-apply').click()
+      const shown = await op.waitForFunction(onlyTheMatch, undefined, { timeout: 15_000 }).then(() => true, () => false)
+      if (shown) break
+      if (attempt === 3) throw new Error('the filtered list never showed exactly the matching case')
+    }
     await j.screenshot(op, 'cases-all-filtered')
     const href = await op.getByTestId('case-export-csv').getAttribute('href')
     const csv = await op.request.get(`${j.url}${href}`)
