@@ -5,7 +5,7 @@ import { ROLES, type Role } from './platform/access.js'
 import { SYSTEM_ACTOR } from './platform/audit.js'
 import { openDatabase } from './platform/db/database.js'
 import { migrate } from './platform/db/migrate.js'
-import { verifyAuditChain } from './platform/audit.js'
+import { sealAuditLog, verifyAuditChain } from './platform/audit.js'
 import { buildApp } from './app.js'
 import { startServer } from './server.js'
 import { bootstrapAdmin, createUser } from './modules/identity/index.js'
@@ -224,10 +224,13 @@ program
     const database = await openConfigured(c)
     try {
       await migrate(database)
+      await sealAuditLog(database.db)
       const result = await verifyAuditChain(database.db)
-      if (result.ok) console.log(`audit chain OK: ${result.checked} rows verified`)
+      const pending = result.unsealed ? `; ${result.unsealed} rows appended since, not yet sealed` : ''
+      if (result.ok) console.log(`audit chain OK: ${result.checked} rows verified${pending}`)
       else {
-        console.error(`audit chain BROKEN at row ${result.firstBrokenId}: ${result.reason} (${result.checked} rows verified before it)`)
+        const where = result.firstBrokenId === null ? 'the tail' : `row ${result.firstBrokenId}`
+        console.error(`audit chain BROKEN at ${where}: ${result.reason} (${result.checked} rows verified before it)`)
         process.exitCode = 1
       }
     } finally {

@@ -59,9 +59,15 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['audit'],
-        summary: 'Verify the hash chain; names the first edited or missing row (admin)',
+        summary: 'Seal pending rows, then verify the hash chain; names the first edited row or the row after a missing one (admin)',
         response: {
-          200: Type.Object({ ok: Type.Boolean(), checked: Type.Integer(), firstBrokenId: Nullable(Type.String()), reason: Nullable(Type.String()) }),
+          200: Type.Object({
+            ok: Type.Boolean(),
+            checked: Type.Integer({ description: 'sealed rows verified' }),
+            firstBrokenId: Nullable(Type.String()),
+            reason: Nullable(Type.String()),
+            unsealed: Type.Integer({ description: 'rows appended after the seal, not yet covered' }),
+          }),
         },
       },
     },

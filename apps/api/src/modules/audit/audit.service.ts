@@ -1,5 +1,5 @@
 import type { AuthUser } from '../../platform/access.js'
-import { verifyAuditChain } from '../../platform/audit.js'
+import { sealAuditLog, verifyAuditChain } from '../../platform/audit.js'
 import type { Platform } from '../../platform/platform.js'
 import { auditPolicy } from './audit.policy.js'
 import { auditRepository, type AuditFilter } from './audit.repository.js'
@@ -18,9 +18,10 @@ export async function listAuditEntries(p: Platform, opts: { caller: AuthUser; fi
   }
 }
 
-/** Check the whole hash chain and name the first broken row. */
+/** Seal what is pending, then check the whole hash chain and name the first broken row. */
 export async function verifyAuditLog(p: Platform, opts: { caller: AuthUser }) {
   auditPolicy.assert(opts.caller, 'audit.verify')
+  await sealAuditLog(p.db)
   const result = await verifyAuditChain(p.db)
   return { ...result, firstBrokenId: result.firstBrokenId === null ? null : String(result.firstBrokenId) }
 }
