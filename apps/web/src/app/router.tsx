@@ -12,7 +12,8 @@ const LoginPage = lazy(() => import('../features/auth/LoginPage'));
 const AppLayout = lazy(() => import('./AppLayout'));
 const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage'));
 const PlaceholderPage = lazy(() => import('../features/dashboard/PlaceholderPage'));
-const ScreenPage = lazy(() => import('../features/dashboard/ScreenPage'));
+const ScreenPage = lazy(() => import('../features/screen/ScreenPage'));
+const ScreenSummaryPage = lazy(() => import('../features/screen/SummaryPage'));
 const NotFoundPage = lazy(() => import('../features/dashboard/NotFoundPage'));
 const MePage = lazy(() => import('../features/me/MePage'));
 const UsersPage = lazy(() => import('../features/admin/UsersPage'));
@@ -42,6 +43,7 @@ export const router = createBrowserRouter([
     element: <RequireAuth />,
     children: [
       { path: '/screen', element: page(ScreenPage, true) },
+      { path: '/screen/summary', element: page(ScreenSummaryPage, true) },
       // The field app has its own phone layout, outside the console frame.
       { path: '/field', element: <RequireAnyRole roles={FIELD_ROLES}>{page(FieldPage, true)}</RequireAnyRole> },
       // Resident parking: a phone layout too (find, book, pass, share my space, earnings).
