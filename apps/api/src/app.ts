@@ -25,6 +25,7 @@ import { auditModule } from './modules/audit/index.js'
 import { casesModule } from './modules/cases/index.js'
 import { classesModule } from './modules/classes/index.js'
 import { componentsModule } from './modules/components/index.js'
+import { datasetsModule } from './modules/datasets/index.js'
 import { filesModule } from './modules/files/index.js'
 import { authenticationPlugin, identityModule } from './modules/identity/index.js'
 import { parkingModule } from './modules/parking/index.js'
@@ -145,6 +146,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(classesModule, { prefix: '/api/v1' })
   await app.register(componentsModule, { prefix: '/api/v1' })
   await app.register(casesModule, { prefix: '/api/v1' })
+  await app.register(datasetsModule, { prefix: '/api/v1' })
 
   await registerWeb(app, config.webDist)
   await platform.jobs.register()

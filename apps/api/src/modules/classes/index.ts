@@ -12,6 +12,7 @@ export type { AttributeDef, AttributeType, AttributeValue, AttributeValues } fro
 export { CLASS_KINDS, type ClassKind } from './classes.repository.js'
 export type { MinorClassView, MajorClassView } from './classes.schemas.js'
 export { classesPolicy } from './classes.policy.js'
+export { countClasses } from './quality.js'
 
 /** Seed on first start, then serve /classes under the API prefix. */
 export const classesModule: FastifyPluginAsync = async (app) => {

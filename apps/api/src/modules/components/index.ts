@@ -20,6 +20,7 @@ export { runImport, createImport, importOptions, IMPORT_PROGRESS, IMPORT_FINISHE
 export { exportComponents } from './export.service.js'
 export { importComponentsCli, exportComponentsCli, ProgressBar } from './components.cli.js'
 export { componentsPolicy } from './components.policy.js'
+export { componentChecks, countComponents, lastComponentImport, STALE_STATUS_DAYS } from './quality.js'
 export { STATUSES, CURRENCIES, DATA_SOURCES, STATUS_LABELS, CURRENCY_LABELS, DATA_SOURCE_LABELS, type ComponentStatus, type Currency, type DataSource } from './import-rows.js'
 export type { ComponentView, ImportView } from './components.schemas.js'
 export type { ComponentGeometry } from './component-geometry.js'

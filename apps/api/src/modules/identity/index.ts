@@ -6,6 +6,7 @@ import { authenticateSession, authenticateToken } from './identity.service.js'
 
 export { bootstrapAdmin, createUser, createDepartment, authenticateSession } from './identity.service.js'
 export { identityPolicy } from './identity.policy.js'
+export { userChecks, departmentChecks, countUsersAndDepartments } from './quality.js'
 export { announceUserChanged, USER_CHANGED } from './credential-cache.js'
 export { SESSION_COOKIE }
 

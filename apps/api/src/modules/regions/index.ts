@@ -9,6 +9,7 @@ export { locateIndexOf, REGIONS_CHANGED, type LocatedPoint, type RegionRef } fro
 export { regionsPolicy, regionAccess } from './regions.policy.js'
 export { REGION_LEVELS, type RegionLevel } from './regions.repository.js'
 export { IMPORT_TOLERANCES } from './regions.schemas.js'
+export { gridChecks, regionChecks, countRegions, topRegions, gridTopology } from './quality.js'
 
 /** Routes under the API prefix. */
 export const regionsModule = regionsRoutes

@@ -1,0 +1,138 @@
+import { isAdmin, regionPrefix, type AuthUser } from '../../platform/access.js'
+import { notFound } from '../../platform/errors.js'
+import type { Platform } from '../../platform/platform.js'
+import type { QualityCheck, QualityRow, QualityScope } from '../../platform/quality.js'
+import { caseChecks, countCases } from '../cases/index.js'
+import { countClasses } from '../classes/index.js'
+import { componentChecks, countComponents, lastComponentImport, STALE_STATUS_DAYS } from '../components/index.js'
+import { countUsersAndDepartments, departmentChecks, userChecks } from '../identity/index.js'
+import { countParking } from '../parking/index.js'
+import { countRegions, gridChecks, regionChecks, topRegions } from '../regions/index.js'
+import { datasetsPolicy } from './datasets.policy.js'
+import { datasetsRepository as repo } from './datasets.repository.js'
+import type { CheckPage, DatasetName, DatasetView } from './datasets.schemas.js'
+
+/**
+ * The data manager: every dataset with its row count (scoped where the data is regional), its
+ * last import, and its quality checks. Checks live in the owning modules (their `index.ts`);
+ * this module only assembles them, links offending rows to their console pages and points at
+ * each module's own importer and exporter.
+ */
+
+const CHECKS: Partial<Record<DatasetName, QualityCheck[]>> = {
+  regions: regionChecks,
+  grids: gridChecks,
+  components: componentChecks,
+  users: userChecks,
+  departments: departmentChecks,
+  cases: caseChecks,
+}
+
+/** Where the console shows a row of each dataset. */
+const LINKS: Partial<Record<DatasetName, (r: QualityRow) => string>> = {
+  regions: (r) => `/regions?code=${r.id}`,
+  grids: (r) => `/regions?code=${r.id}`,
+  components: (r) => `/components/${r.id}`,
+  cases: (r) => `/cases/${r.id}`,
+  users: (r) => `/admin/users?id=${r.id}`,
+}
+
+/** What the caller sees: everything for admins, else the prefixes of their region scopes. */
+export const scopeOf = (user: AuthUser): QualityScope => (isAdmin(user) ? { prefixes: null } : { prefixes: [...new Set(user.regionCodes.map(regionPrefix))] })
+
+type LastImport = DatasetView['lastImport']
+
+async function auditImport(p: Platform, actions: string[], rows: (after: Record<string, unknown>) => number | null): Promise<LastImport> {
+  const a = await repo.lastAudit(p.db, actions)
+  if (!a) return null
+  const after = (typeof a.after === 'string' ? JSON.parse(a.after) : a.after ?? {}) as Record<string, unknown>
+  return { at: new Date(a.at).toISOString(), by: a.actorName, rows: rows(after), outcome: 'succeeded', id: String(a.id) }
+}
+
+async function componentsImport(p: Platform): Promise<LastImport> {
+  const i = await lastComponentImport(p)
+  if (!i) return null
+  return { at: new Date(i.finishedAt ?? i.createdAt).toISOString(), by: i.displayName ?? i.username ?? null, rows: Number(i.rowsRead), outcome: i.status, id: i.id }
+}
+
+const num = (v: unknown) => (typeof v === 'number' ? v : null)
+
+async function summarise(p: Platform, scope: QualityScope, name: DatasetName) {
+  const checks = CHECKS[name] ?? []
+  const out = []
+  // one after the other: the embedded database has one connection anyway
+  for (const c of checks) out.push({ key: c.key, severity: c.severity, count: await c.count(p, scope) })
+  return out
+}
+
+/** Every dataset with count, last import, checks, importer and exporters. */
+export async function listDatasets(p: Platform, opts: { caller: AuthUser }): Promise<{ items: DatasetView[]; staleStatusDays: number }> {
+  datasetsPolicy.assert(opts.caller, 'datasets.read')
+  const scope = scopeOf(opts.caller)
+  const scoped = scope.prefixes !== null
+  const regions = await countRegions(p, scope)
+  const components = await countComponents(p, scope)
+  const classes = await countClasses(p)
+  const people = await countUsersAndDepartments(p, scope)
+  const cases = await countCases(p, scope)
+  const parking = await countParking(p, scope)
+  const roots = scoped ? scope.prefixes!.length ? opts.caller.regionCodes.map((code) => ({ code, name: code })) : [] : await topRegions(p)
+  const geojson = (depth: number) => roots.map((r) => ({ format: 'geojson', label: `${r.name} (${r.code})`, href: `/api/v1/regions/${r.code}/geojson?depth=${depth}` }))
+  const regionImport = await auditImport(p, ['regions.import'], (a) => num(a.imported))
+  const gridImport = await auditImport(p, ['regions.import', 'regions.divide'], (a) => num((a.byLevel as Record<string, unknown> | undefined)?.grid) ?? num(a.grids) ?? num(a.imported))
+  const classImport = await auditImport(p, ['classes.seed'], (a) => num(a.minors))
+
+  const items: DatasetView[] = [
+    { name: 'regions', count: regions.regions, scoped, detail: null, lastImport: regionImport, checks: await summarise(p, scope, 'regions'), import: 'regions', exports: geojson(4) },
+    { name: 'grids', count: regions.grids, scoped, detail: null, lastImport: gridImport, checks: await summarise(p, scope, 'grids'), import: 'regions', exports: geojson(4) },
+    {
+      name: 'components',
+      count: components,
+      scoped,
+      detail: null,
+      lastImport: await componentsImport(p),
+      checks: await summarise(p, scope, 'components'),
+      import: 'components',
+      exports: ['csv', 'xlsx', 'geojson'].map((f) => ({ format: f, label: f.toUpperCase(), href: `/api/v1/components/export?format=${f}` })),
+    },
+    { name: 'classes', count: classes.minors, scoped: false, detail: `${classes.majors} major / ${classes.minors} minor`, lastImport: classImport, checks: [], import: null, exports: [] },
+    { name: 'departments', count: people.departments, scoped, detail: null, lastImport: null, checks: await summarise(p, scope, 'departments'), import: null, exports: [] },
+    { name: 'users', count: people.users, scoped, detail: null, lastImport: null, checks: await summarise(p, scope, 'users'), import: null, exports: [] },
+    {
+      name: 'cases',
+      count: cases,
+      scoped,
+      detail: null,
+      lastImport: null,
+      checks: await summarise(p, scope, 'cases'),
+      import: null,
+      exports: ['csv', 'xlsx'].map((f) => ({ format: f, label: f.toUpperCase(), href: `/api/v1/cases/export?format=${f}` })),
+    },
+    { name: 'parkingLots', count: parking.lots, scoped, detail: null, lastImport: null, checks: [], import: null, exports: [] },
+    { name: 'parkingSpaces', count: parking.spaces, scoped, detail: null, lastImport: null, checks: [], import: null, exports: [] },
+  ]
+  return { items, staleStatusDays: STALE_STATUS_DAYS }
+}
+
+const encodeCursor = (id: string) => Buffer.from(id).toString('base64url')
+const decodeCursor = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8')
+
+/** The offending rows of one check, in id order, a page at a time, each with its console link. */
+export async function listCheckRows(p: Platform, opts: { caller: AuthUser; name: string; key: string; cursor?: string; limit: number }): Promise<CheckPage> {
+  datasetsPolicy.assert(opts.caller, 'datasets.read')
+  const check = (CHECKS[opts.name as DatasetName] ?? []).find((c) => c.key === opts.key)
+  if (!check) throw notFound(`Check ${opts.name}/${opts.key}`)
+  const scope = scopeOf(opts.caller)
+  const count = await check.count(p, scope)
+  const rows = await check.page(p, scope, { after: opts.cursor ? decodeCursor(opts.cursor) : null, limit: opts.limit + 1 })
+  const page = rows.slice(0, opts.limit)
+  const link = LINKS[opts.name as DatasetName]
+  return {
+    dataset: opts.name,
+    key: check.key,
+    severity: check.severity,
+    count,
+    items: page.map((r) => ({ ...r, link: link ? link(r) : null })),
+    nextCursor: rows.length > opts.limit ? encodeCursor(page.at(-1)!.id) : null,
+  }
+}
