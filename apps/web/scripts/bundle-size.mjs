@@ -19,6 +19,8 @@ const ROUTES = [
   { name: 'dashboard (/)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/DashboardPage.tsx'], budget: true },
   { name: 'placeholder (/components…)', modules: ['src/app/AppLayout.tsx', 'src/features/dashboard/PlaceholderPage.tsx'] },
   { name: 'regions (/regions)', modules: ['src/app/AppLayout.tsx', 'src/features/regions/RegionsPage.tsx'] },
+  { name: 'data manager (/data)', modules: ['src/app/AppLayout.tsx', 'src/features/datasets/DataManagerPage.tsx'] },
+  { name: 'data check rows', modules: ['src/app/AppLayout.tsx', 'src/features/datasets/CheckRowsPage.tsx'] },
   // Cases: the queue is the first route of operators, dispatchers and handlers; the field app
   // the first route of supervisors on a phone.
   { name: 'cases queue (/cases)', modules: ['src/app/AppLayout.tsx', 'src/features/cases/CasesPage.tsx'], budget: true },

@@ -38,7 +38,7 @@ export const NAV: NavItem[] = [
   { key: 'components', path: '/components', icon: <AppstoreOutlined /> },
   { key: 'parking', path: '/parking', icon: <CarOutlined /> },
   { key: 'community', path: '/community', icon: <HomeOutlined /> },
-  { key: 'data', path: '/data', icon: <DatabaseOutlined /> },
+  { key: 'data', path: '/data', icon: <DatabaseOutlined />, roles: ['admin', 'leader'] },
   { key: 'screen', path: '/screen', icon: <FundProjectionScreenOutlined />, newTab: true },
   {
     key: 'admin',

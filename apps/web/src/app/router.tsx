@@ -25,6 +25,11 @@ const FieldPage = lazy(() => import('../features/field/FieldPage'));
 const ParkingConsolePage = lazy(() => import('../features/parking/ParkingConsolePage'));
 const ParkingMobilePage = lazy(() => import('../features/parking/ParkingMobilePage'));
 const RegionsPage = lazy(() => import('../features/regions/RegionsPage'));
+const DataManagerPage = lazy(() => import('../features/datasets/DataManagerPage'));
+const CheckRowsPage = lazy(() => import('../features/datasets/CheckRowsPage'));
+
+/** Who opens the data manager (the API's datasets.read). */
+const DATA_ROLES = ['admin', 'leader'];
 
 function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
   return (
@@ -35,7 +40,7 @@ function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
 }
 
 /** Modules later issues fill in; until then each shows a "coming soon" page. */
-const PLACEHOLDERS = ['components', 'community', 'data'] as const;
+const PLACEHOLDERS = ['components', 'community'] as const;
 
 export const router = createBrowserRouter([
   { path: '/login', element: page(LoginPage, true) },
@@ -57,6 +62,8 @@ export const router = createBrowserRouter([
           { path: '/cases/:id', element: page(CaseDetailPage) },
           { path: '/parking', element: <ParkingHome>{page(ParkingConsolePage)}</ParkingHome> },
           { path: '/regions', element: page(RegionsPage) },
+          { path: '/data', element: <RequireAnyRole roles={DATA_ROLES}>{page(DataManagerPage)}</RequireAnyRole> },
+          { path: '/data/:name/:key', element: <RequireAnyRole roles={DATA_ROLES}>{page(CheckRowsPage)}</RequireAnyRole> },
           ...PLACEHOLDERS.map((p) => ({ path: `/${p}/*`, element: page(PlaceholderPage) })),
           { path: '/me', element: page(MePage) },
           { path: '/admin/users', element: <RequireRole role="admin">{page(UsersPage)}</RequireRole> },

@@ -1,5 +1,5 @@
 import { UploadOutlined } from '@ant-design/icons';
-import { Alert, Button, Descriptions, Drawer, Form, Input, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
+import { Alert, Button, Descriptions, Drawer, Form, Input, Progress, Radio, Select, Space, Steps, Table, Tag, Typography, Upload } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useShowError } from '../../lib/errors';
@@ -103,6 +103,8 @@ export function ImportWizard({ open, onClose, onImported }: { open: boolean; onC
         style={{ marginBottom: 16 }}
         items={[{ title: t('regions.import.stepSource') }, { title: t('regions.import.stepOptions') }, { title: t('regions.import.stepReport') }, { title: t('regions.import.stepDone') }]}
       />
+      {/* the import answers in one request: its progress is indeterminate */}
+      {busy && <Progress percent={100} status="active" showInfo={false} data-testid="import-progress" />}
       {step === 0 && (
         <Space orientation="vertical" style={{ width: '100%' }}>
           <Upload
