@@ -93,8 +93,8 @@ export default function SummaryPage() {
               return (
                 <tr key={k}>
                   <td>{t(`screen.kpis.${k}`)}</td>
-                  <td className="num">{formatCard(k, c)}</td>
-                  <td className="num">{c.previous === null ? '—' : formatCard(k, { value: c.previous, previous: null })}</td>
+                  <td className="num">{formatCard(k, c, data.kpis.cards.closed.value)}</td>
+                  <td className="num">{c.previous === null ? '—' : formatCard(k, { value: c.previous, previous: null }, data.kpis.cards.closed.previous)}</td>
                 </tr>
               );
             })}

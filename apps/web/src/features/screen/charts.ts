@@ -76,20 +76,23 @@ export function classesOption(items: ClassRow[], labels: { reported: string; clo
   };
 }
 
-/** Source mix as a ring. */
+/** Source mix as a ring; the shares are in the legend (labels around a narrow ring get clipped). */
 export function sourcesOption(items: SourceRow[], name: (source: CaseSource) => string, pal: Palette): EChartsCoreOption {
+  const rows = items.filter((s) => s.count > 0);
+  const total = rows.reduce((n, s) => n + s.count, 0) || 1;
+  const share = new Map(rows.map((s) => [name(s.source), `${Math.round((s.count / total) * 100)}%`]));
   return {
     animation: false,
     color: pal.series,
     tooltip: { trigger: 'item', formatter: '{b}: {c} ({d}%)' },
-    legend: { orient: 'vertical', right: 8, top: 'middle', textStyle: { color: pal.text } },
+    legend: { orient: 'vertical', right: 8, top: 'middle', textStyle: { color: pal.text }, formatter: (n: string) => `${n}  ${share.get(n) ?? ''}` },
     series: [
       {
         type: 'pie',
-        radius: ['42%', '70%'],
-        center: ['35%', '52%'],
-        label: { color: pal.text, formatter: '{d}%' },
-        data: items.filter((s) => s.count > 0).map((s) => ({ name: name(s.source), value: s.count })),
+        radius: ['45%', '75%'],
+        center: ['32%', '52%'],
+        label: { show: false },
+        data: rows.map((s) => ({ name: name(s.source), value: s.count })),
       },
     ],
   };

@@ -34,8 +34,10 @@ export function cardDelta(key: KpiKey, c: Card): { text: string; dir: 'up' | 'do
   return { text, dir };
 }
 
-export function formatCard(key: KpiKey, c: Card): string {
-  return key === 'onTimeRate' ? pct(c.value) : String(c.value);
+/** A card's figure; the on-time rate of a day without closings is "—" (the API sends 0). */
+export function formatCard(key: KpiKey, c: Card, closings?: number | null): string {
+  if (key !== 'onTimeRate') return String(c.value);
+  return closings === 0 ? '—' : pct(c.value);
 }
 
 /** Counts that are bad news when they grow (the arrow turns orange). */
@@ -47,7 +49,7 @@ export function KpiCards({ kpis }: { kpis: Kpis }) {
     <div className="scr-kpis" data-testid="screen-kpis">
       {KPI_KEYS.map((k) => {
         const c = kpis.cards[k];
-        const d = cardDelta(k, c);
+        const d = k === 'onTimeRate' && (kpis.cards.closed.value === 0 || kpis.cards.closed.previous === 0) ? null : cardDelta(k, c);
         const good = k === 'onTimeRate' || (!BAD_WHEN_UP.has(k) && k !== 'reported');
         const arrow = d?.dir === 'up' ? '▲' : d?.dir === 'down' ? '▼' : '';
         const cls = !d || d.dir === 'flat' ? '' : (d.dir === 'up') === good ? 'scr-down' : 'scr-up';
@@ -55,7 +57,7 @@ export function KpiCards({ kpis }: { kpis: Kpis }) {
           <div className="scr-kpi" key={k} data-testid={`kpi-${k}`} data-value={c.value}>
             <div className="scr-kpi-label">{t(`screen.kpis.${k}`)}</div>
             <div className={`scr-kpi-value${(k === 'overdue' && c.value > 0) ? ' is-alert' : ''}`} data-testid={`kpi-${k}-value`}>
-              {formatCard(k, c)}
+              {formatCard(k, c, kpis.cards.closed.value)}
             </div>
             <div className="scr-kpi-delta">
               {k === 'onTimeRate' && kpis.cards.closed.value === 0 ? (

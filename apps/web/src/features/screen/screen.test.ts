@@ -84,15 +84,20 @@ describe('chart options', () => {
     const o = classesOption(rows, { reported: 'R', closed: 'C' }, DARK, 3) as { yAxis: { data: string[] } };
     assert.deepEqual(o.yAxis.data, ['c2', 'c1', 'c0']);
   });
-  test('sources: empty sources are left out of the ring', () => {
+  test('sources: empty sources are left out of the ring; shares in the legend', () => {
     const o = sourcesOption(
       [
         { source: 'hotline', count: 2 },
         { source: 'device', count: 0 },
+        { source: 'public', count: 1 },
       ],
       (s) => s.toUpperCase(),
       DARK,
-    ) as { series: { data: { name: string; value: number }[] }[] };
-    assert.deepEqual(o.series[0]!.data, [{ name: 'HOTLINE', value: 2 }]);
+    ) as { series: { data: { name: string; value: number }[] }[]; legend: { formatter: (n: string) => string } };
+    assert.deepEqual(o.series[0]!.data, [
+      { name: 'HOTLINE', value: 2 },
+      { name: 'PUBLIC', value: 1 },
+    ]);
+    assert.equal(o.legend.formatter('HOTLINE'), 'HOTLINE  67%');
   });
 });
