@@ -1,4 +1,4 @@
-import { sql, type ExpressionBuilder, type Generated, type Selectable } from 'kysely'
+import { sql, type ExpressionBuilder, type Generated, type Insertable, type Selectable } from 'kysely'
 import { regionPrefix } from '../../platform/access.js'
 import type { Executor } from '../../platform/db/database.js'
 import type { DB } from '../../platform/db/schema.js'
@@ -105,6 +105,7 @@ declare module '../../platform/db/schema.js' {
 }
 
 export type CaseRow = Selectable<DB['cases']>
+export type DispatchRuleRow = Selectable<DB['dispatchRules']>
 export type NewCaseRow = Omit<CaseRow, 'id' | 'version' | 'updatedAt' | 'light' | 'extensionPending' | 'supervised' | 'anonymous'> & { anonymous: boolean }
 
 const json = (v: unknown) => JSON.stringify(v) as never
@@ -135,13 +136,58 @@ export interface CaseListFilter {
 }
 
 export const casesRepository = {
-  /** Next number of the day for a district: the counter row is locked until commit, so numbers have no gaps or duplicates. */
-  async nextNumber(tx: Executor, districtCode: string, day: string): Promise<number> {
+  /** Reserve `count` numbers of a district's day in one statement; returns the last of them. */
+  async reserveNumbers(db: Executor, districtCode: string, day: string, count: number): Promise<number> {
     const r = await sql<{ last: number }>`
-      insert into case_number_counters as c (district_code, day, last) values (${districtCode}, ${day}, 1)
-      on conflict (district_code, day) do update set last = c.last + 1
-      returning last`.execute(tx)
-    return r.rows[0]!.last
+      insert into case_number_counters as c (district_code, day, last) values (${districtCode}, ${day}, ${count})
+      on conflict (district_code, day) do update set last = c.last + ${count}
+      returning last`.execute(db)
+    return Number(r.rows[0]!.last)
+  },
+
+  /**
+   * A new case, its first case event and its audit rows in ONE statement (data-modifying CTEs).
+   * `number: null` takes the next number of the district's day from its counter inside the same
+   * statement (embedded database); otherwise the given, pre-reserved number is used.
+   */
+  insertReported(
+    tx: Executor,
+    opts: {
+      row: NewCaseRow & { id: string }
+      day: string
+      seq: number | null
+      event: Omit<Insertable<DB['caseEvents']>, 'caseId'>
+      audit: Insertable<DB['auditLog']>[]
+    },
+  ): Promise<CaseRow> {
+    const { row, day, seq } = opts
+    const prefix = day.replaceAll('-', '')
+    const values = { ...row, photos: json(row.photos), clocks: json(row.clocks), timings: json(row.timings) }
+    const event = { ...opts.event, caseId: row.id, input: json(opts.event.input), photos: json(opts.event.photos) }
+    if (seq !== null) {
+      const number = `${prefix}${String(seq).padStart(5, '0')}`
+      const audit = opts.audit.map((a) => ({ ...a, after: json({ number, ...(JSON.parse(String(a.after ?? '{}')) as object) }) }))
+      return tx
+        .with('e', (db) => db.insertInto('caseEvents').values(event))
+        .with('a', (db) => db.insertInto('auditLog').values(audit))
+        .insertInto('cases')
+        .values({ ...values, number })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+    }
+    const number = sql<string>`(select ${prefix} || lpad(last::text, 5, '0') from n)`
+    const audit = opts.audit.map((a) => ({ ...a, after: sql`jsonb_build_object('number', ${number}) || ${a.after ?? '{}'}::jsonb` as never }))
+    return tx
+      .with('n', () =>
+        sql<{ last: number }>`(insert into case_number_counters as c (district_code, day, last) values (${row.districtCode}, ${day}, 1)
+          on conflict (district_code, day) do update set last = c.last + 1 returning last)`,
+      )
+      .with('e', (db) => db.insertInto('caseEvents').values(event))
+      .with('a', (db) => db.insertInto('auditLog').values(audit))
+      .insertInto('cases')
+      .values({ ...values, number })
+      .returningAll()
+      .executeTakeFirstOrThrow()
   },
 
   insert(tx: Executor, row: NewCaseRow): Promise<CaseRow> {
@@ -275,28 +321,11 @@ export const casesRepository = {
       .executeTakeFirstOrThrow()
   },
 
-  /** The most specific dispatch rule for a class at a grid: class beats any-class, longer region prefix beats shorter. */
-  async matchDispatchRule(db: Executor, opts: { classKind: ClassKind; minorClass: string; gridCode: string }) {
-    const rows = await db
-      .selectFrom('dispatchRules')
-      .selectAll()
-      .where((eb) => eb.or([eb('minorClass', 'is', null), eb.and([eb('classKind', '=', opts.classKind), eb('minorClass', '=', opts.minorClass)])]))
-      .execute()
-    const covering = rows.filter((r) => !r.regionCode || opts.gridCode.startsWith(regionPrefix(r.regionCode)))
-    covering.sort(
-      (a, b) =>
-        Number(b.minorClass !== null) - Number(a.minorClass !== null) ||
-        (b.regionCode ? regionPrefix(b.regionCode).length : 0) - (a.regionCode ? regionPrefix(a.regionCode).length : 0) ||
-        b.priority - a.priority,
-    )
-    return covering[0]
-  },
-
   insertDispatchRule(tx: Executor, row: { classKind: ClassKind | null; minorClass: string | null; regionCode: string | null; departmentId: string; priority: number }) {
     return tx.insertInto('dispatchRules').values(row).returningAll().executeTakeFirstOrThrow()
   },
 
-  listDispatchRules(db: Executor) {
+  listDispatchRules(db: Executor): Promise<DispatchRuleRow[]> {
     return db.selectFrom('dispatchRules').selectAll().orderBy('createdAt').execute()
   },
 
@@ -354,4 +383,20 @@ export const casesRepository = {
       .limit(opts.limit)
       .execute()
   },
+}
+
+/** The most specific dispatch rule for a class at a grid: class beats any-class, longer region prefix beats shorter, then priority. */
+export function matchDispatchRule(rules: readonly DispatchRuleRow[], opts: { classKind: ClassKind; minorClass: string; gridCode: string }): DispatchRuleRow | undefined {
+  const covering = rules.filter(
+    (r) =>
+      (r.minorClass === null || (r.classKind === opts.classKind && r.minorClass === opts.minorClass)) &&
+      (!r.regionCode || opts.gridCode.startsWith(regionPrefix(r.regionCode))),
+  )
+  covering.sort(
+    (a, b) =>
+      Number(b.minorClass !== null) - Number(a.minorClass !== null) ||
+      (b.regionCode ? regionPrefix(b.regionCode).length : 0) - (a.regionCode ? regionPrefix(a.regionCode).length : 0) ||
+      b.priority - a.priority,
+  )
+  return covering[0]
 }

@@ -348,6 +348,30 @@ describe('cases: intake, the whole workflow, deadlines, duplicates, idempotency,
     assert.equal(events.rows[0]!.n, 1)
   })
 
+  test('concurrent reports get distinct numbers of the day, each with its event and numbered audit row; a new dispatch rule applies at once', async () => {
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => report('supervisor', { description: `并发上报 ${i}` })))
+    assert.ok(results.every((r) => r.statusCode === 201), results.find((r) => r.statusCode !== 201)?.body)
+    const cases = results.map((r) => json(r).case as { id: string; number: string; reportedAt: string })
+    const day = cases[0]!.number.slice(0, 8)
+    assert.ok(cases.every((c) => /^\d{13}$/.test(c.number) && c.number.startsWith(day)))
+    assert.equal(new Set(cases.map((c) => c.number)).size, 30, 'no number is given twice')
+    const rows = await sql<{ number: string; events: number; audit: string | null }>`
+      select c.number, (select count(*)::int from case_events e where e.case_id = c.id and e.action = 'report') as events,
+        (select a.after ->> 'number' from audit_log a where a.entity_type = 'case' and a.entity_id = c.id::text and a.action = 'case.report') as audit
+      from cases c where c.id = any(${cases.map((c) => c.id)}::uuid[])`.execute(t.database.db)
+    assert.equal(rows.rows.length, 30)
+    assert.ok(rows.rows.every((r) => r.events === 1 && r.audit === r.number), 'one report event and an audit row naming the number')
+
+    // The dispatch rules are cached by intake; adding one is seen by the very next report.
+    const rule = await t.inject({ method: 'POST', url: '/api/v1/dispatch-rules', headers: { cookie: who.admin!.cookie }, payload: { classKind: 'event', minorClass: '0102', regionCode: TERRITORY.streetA, departmentId: water } })
+    assert.equal(rule.statusCode, 201, rule.body)
+    const next = json(await report('supervisor', { description: '规则之后' })).case
+    assert.equal(next.proposedDepartmentId, water)
+    await sql`delete from dispatch_rules`.execute(t.database.db)
+    await t.inject({ method: 'PUT', url: '/api/v1/case-settings/event/0102', headers: { cookie: who.admin!.cookie }, payload: { limits: { register: h(1), dispatch: h(1), handle: h(4), check: h(2), close: h(1) }, urgency: 'normal', closingStandard: '垃圾清运干净', defaultDepartmentId: roads } })
+    assert.equal(json(await report('supervisor', { description: '规则删除后' })).case.proposedDepartmentId, roads)
+  })
+
   test('a user of another street cannot see or act on the case (404); bad input changes nothing', async () => {
     const c = json(await report('supervisor')).case
     assert.equal((await get(c.id, 'otherStreet')).statusCode, 404)

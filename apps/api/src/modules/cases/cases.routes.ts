@@ -4,6 +4,7 @@ import { appendAudit } from '../../platform/audit.js'
 import { runIdempotent } from '../../platform/idempotency.js'
 import { actorOf, requireUser } from '../../platform/request-context.js'
 import { forgetWorkCalendar, workCalendar } from './case-calendar.js'
+import { CASE_SETTINGS_CHANGED } from './case-catalog.js'
 import { validateClassLimits } from './case-limits.js'
 import { casesPolicy } from './cases.policy.js'
 import { casesRepository as repo } from './cases.repository.js'
@@ -170,12 +171,14 @@ export const casesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const errors = validateClassLimits({ ...request.body.limits, urgency: request.body.urgency, closingStandard: request.body.closingStandard })
       if (errors.length) throw invalid(errors)
       const { classKind, minorClass } = request.params
-      return p.db.transaction().execute(async (tx) => {
+      const saved = await p.db.transaction().execute(async (tx) => {
         const { limits, urgency, closingStandard } = request.body
         const row = await repo.upsertClassSettings(tx, { classKind, minorClass, limits, urgency, closingStandard, defaultDepartmentId: request.body.defaultDepartmentId ?? null })
         await appendAudit(tx, actorOf(request), { action: 'caseSettings.update', entityType: 'caseClassSettings', entityId: `${classKind}:${minorClass}`, after: row })
         return row
       })
+      await p.bus.publish({ type: CASE_SETTINGS_CHANGED, data: { classKind, minorClass } })
+      return saved
     },
   )
 
@@ -198,6 +201,7 @@ export const casesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await appendAudit(tx, actorOf(request), { action: 'dispatchRule.create', entityType: 'dispatchRule', entityId: r.id, after: r })
       return r
     })
+    await p.bus.publish({ type: CASE_SETTINGS_CHANGED, data: { dispatchRule: row.id } })
     return reply.status(201).send(row)
   })
 

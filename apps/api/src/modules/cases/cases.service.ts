@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import { isAdmin, type AuthUser, type Role } from '../../platform/access.js'
-import { appendAudit, type Actor } from '../../platform/audit.js'
+import { appendAudit, auditRows, type Actor } from '../../platform/audit.js'
 import type { Executor, Tx } from '../../platform/db/database.js'
 import { DomainError, invalid, notFound } from '../../platform/errors.js'
 import type { NewBusEvent } from '../../platform/events.js'
@@ -8,13 +9,12 @@ import type { UnitOfWork } from '../../platform/idempotency.js'
 import { maskName, maskPhone } from '../../platform/personal-data.js'
 import type { Platform } from '../../platform/platform.js'
 import { tableStream, type TableFormat } from '../../platform/tabular-export.js'
-import { findClass } from '../classes/index.js'
 import { COMPONENTS_CHANGED, findComponentByCode, setComponentStatus } from '../components/index.js'
 import { photoFacts, type FileMeta } from '../files/index.js'
 import { locatePoint, type LocatedPoint } from '../regions/index.js'
 import { applyClockEffect, stageDeadline, type CaseClocks } from './case-clock.js'
 import { workCalendar } from './case-calendar.js'
-import { CASE_STAGES, DEFAULT_CLASS_LIMITS, type CaseStage, type ClassLimits } from './case-limits.js'
+import { CASE_STAGES, type CaseStage } from './case-limits.js'
 import { taskRulesFor } from './case-queues.js'
 import {
   CASE_TRANSITIONS,
@@ -29,7 +29,9 @@ import {
   type CaseSource,
 } from './case-workflow.js'
 import { assertCanSeeCase, canSeeCase, casesPolicy, sourcesFor } from './cases.policy.js'
-import { casesRepository as repo, type CaseListFilter, type CaseRow, type ClassKind } from './cases.repository.js'
+import { cachedClass, cachedClassSettings, cachedDispatchRules } from './case-catalog.js'
+import { reserveCaseNumber } from './case-numbers.js'
+import { casesRepository as repo, matchDispatchRule, type CaseListFilter, type CaseRow, type ClassKind } from './cases.repository.js'
 import type { CaseActionInputBody, CaseView, CreateCaseInput, ListCasesQueryInput } from './cases.schemas.js'
 import { elapsedFraction, lightFor, localDateOf, type Light, type WorkCalendar } from './work-calendar.js'
 
@@ -38,12 +40,6 @@ export const DUPLICATE_RADIUS_M = 50
 export const DUPLICATE_WINDOW_HOURS = 72
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null)
-
-async function classSettings(db: Executor, classKind: ClassKind, minorClass: string): Promise<ClassLimits & { defaultDepartmentId: string | null }> {
-  const row = await repo.classSettings(db, classKind, minorClass)
-  if (!row) return { ...DEFAULT_CLASS_LIMITS, defaultDepartmentId: null }
-  return { ...DEFAULT_CLASS_LIMITS, ...row.limits, urgency: row.urgency, closingStandard: row.closingStandard, defaultDepartmentId: row.defaultDepartmentId }
-}
 
 /** The light of the running stage now (computed, so a list is exact between timer runs). */
 function currentLight(calendar: WorkCalendar, row: Pick<CaseRow, 'state' | 'stage' | 'clocks' | 'light'>, now: Date): Light {
@@ -131,8 +127,8 @@ function caseEvent(type: string, row: CaseRow, data: Record<string, unknown>): N
 const componentChangedEvent = (c: { code: string; gridCode: string }): NewBusEvent => ({ type: COMPONENTS_CHANGED, regionCode: c.gridCode, data: { code: c.code, action: 'update' } })
 
 /** The department auto-dispatch proposes: a dispatch rule, else the class's default department. */
-async function proposeDepartment(db: Executor, opts: { classKind: ClassKind; minorClass: string; gridCode: string; defaultDepartmentId: string | null }) {
-  const rule = await repo.matchDispatchRule(db, opts)
+async function proposeDepartment(p: Platform, db: Executor, opts: { classKind: ClassKind; minorClass: string; gridCode: string; defaultDepartmentId: string | null }) {
+  const rule = matchDispatchRule(await cachedDispatchRules(p, db), opts)
   return rule?.departmentId ?? opts.defaultDepartmentId
 }
 
@@ -178,7 +174,7 @@ export async function reportCase(
 ): Promise<UnitOfWork<{ case: CaseView; duplicates: { id: string; number: string; state: string; distanceM: number; reportedAt: string }[] }>> {
   const { caller, input } = opts
   const { calendar, place, lng, lat, source } = opts.context
-  const klass = await findClass(p, { kind: input.classKind, code: input.minorClass, db: tx })
+  const klass = await cachedClass(p, tx, input.classKind, input.minorClass)
   if (!klass || klass.retired) throw invalid([{ field: 'minorClass', reason: klass ? 'this class is retired' : `no ${input.classKind} class ${input.minorClass}` }])
   // A component fault names the component: its class must match and its maintainer (养护单位), else its authority (主管部门), is proposed.
   const component = input.componentCode ? await findComponentByCode(p, { code: input.componentCode, db: tx }) : null
@@ -189,7 +185,7 @@ export async function reportCase(
   await assertPhotosExist(tx, input.photos ?? [])
 
   const now = p.clock.now()
-  const settings = await classSettings(tx, input.classKind, input.minorClass)
+  const settings = await cachedClassSettings(p, tx, input.classKind, input.minorClass)
   const gridCode = place.grid.code
   const districtCode = gridCode.slice(0, 6)
   const state = initialStateFor(source)
@@ -198,7 +194,7 @@ export async function reportCase(
   const proposedDepartmentId =
     component?.maintainerDeptId ??
     component?.authorityDeptId ??
-    (await proposeDepartment(tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }))
+    (await proposeDepartment(p, tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }))
   const nearby = await repo.nearbyOpen(tx, {
     minorClass: input.minorClass,
     lng,
@@ -206,63 +202,69 @@ export async function reportCase(
     radiusM: DUPLICATE_RADIUS_M,
     since: new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
   })
-  // The day's counter row and the audit head are locked until commit: take them last, so
-  // concurrent intakes of a district wait only for each other's final few statements.
+  // The case, its first event and its audit row go in one statement. On PostgreSQL the number was
+  // reserved in a block outside this transaction, so no row is locked here that other intakes need.
   const day = localDateOf(calendar, now)
-  const seq = await repo.nextNumber(tx, districtCode, day)
-  const row = await repo.insert(tx, {
-    number: `${day.replaceAll('-', '')}${String(seq).padStart(5, '0')}`,
-    source,
-    classKind: input.classKind,
-    majorClass: input.minorClass.slice(0, 2),
-    minorClass: input.minorClass,
-    componentCode: input.componentCode ?? null,
-    description: input.description,
-    address: input.address ?? null,
-    lng,
-    lat,
-    gridCode,
-    communityCode: place.community?.code ?? null,
-    streetCode: place.street?.code ?? null,
-    districtCode,
-    state,
-    suspendedFrom: null,
-    urgency: settings.urgency,
-    departmentId: null,
-    proposedDepartmentId,
-    primaryCaseId: null,
-    lastCheckOutcome: null,
-    reporterId: caller.id,
-    reporterNameEnc: input.reporter?.name ? p.pii.encrypt(input.reporter.name) : null,
-    reporterPhoneEnc: input.reporter?.phone ? p.pii.encrypt(input.reporter.phone) : null,
-    reporterPhoneHash: input.reporter?.phone ? p.pii.lookupHash(input.reporter.phone) : null,
-    anonymous: input.anonymous ?? false,
-    confidence: input.confidence ?? null,
-    photos: input.photos ?? [],
-    stage: 'register',
-    clocks,
-    timings: {},
-    stageDeadline: deadline.deadline,
-    stageWarnAt: deadline.warnAt,
-    reportedAt: now,
-    registeredAt: null,
-    dispatchedAt: null,
-    handledAt: null,
-    closedAt: null,
+  const seq = await reserveCaseNumber(p, districtCode, day)
+  const id = randomUUID()
+  const row = await repo.insertReported(tx, {
+    day,
+    seq,
+    row: {
+      id,
+      number: '',
+      source,
+      classKind: input.classKind,
+      majorClass: input.minorClass.slice(0, 2),
+      minorClass: input.minorClass,
+      componentCode: input.componentCode ?? null,
+      description: input.description,
+      address: input.address ?? null,
+      lng,
+      lat,
+      gridCode,
+      communityCode: place.community?.code ?? null,
+      streetCode: place.street?.code ?? null,
+      districtCode,
+      state,
+      suspendedFrom: null,
+      urgency: settings.urgency,
+      departmentId: null,
+      proposedDepartmentId,
+      primaryCaseId: null,
+      lastCheckOutcome: null,
+      reporterId: caller.id,
+      reporterNameEnc: input.reporter?.name ? p.pii.encrypt(input.reporter.name) : null,
+      reporterPhoneEnc: input.reporter?.phone ? p.pii.encrypt(input.reporter.phone) : null,
+      reporterPhoneHash: input.reporter?.phone ? p.pii.lookupHash(input.reporter.phone) : null,
+      anonymous: input.anonymous ?? false,
+      confidence: input.confidence ?? null,
+      photos: input.photos ?? [],
+      stage: 'register',
+      clocks,
+      timings: {},
+      stageDeadline: deadline.deadline,
+      stageWarnAt: deadline.warnAt,
+      reportedAt: now,
+      registeredAt: null,
+      dispatchedAt: null,
+      handledAt: null,
+      closedAt: null,
+    },
+    event: {
+      at: now,
+      actorId: caller.id,
+      actorName: caller.username,
+      action: 'report',
+      fromState: null,
+      toState: state,
+      comment: null,
+      input: { source, confidence: input.confidence ?? null },
+      photos: input.photos ?? [],
+    },
+    // The audit row's after-image gains the case number in the same statement.
+    audit: auditRows(opts.actor, [{ action: 'case.report', entityType: 'case', entityId: id, after: { state, gridCode, minorClass: input.minorClass, source } }], now),
   })
-  await repo.insertEvent(tx, {
-    caseId: row.id,
-    at: now,
-    actorId: caller.id,
-    actorName: caller.username,
-    action: 'report',
-    fromState: null,
-    toState: state,
-    comment: null,
-    input: { source, confidence: input.confidence ?? null },
-    photos: row.photos,
-  })
-  await appendAudit(tx, opts.actor, { action: 'case.report', entityType: 'case', entityId: row.id, after: { number: row.number, state, gridCode, minorClass: row.minorClass, source } }, now)
   const duplicates = nearby
     .map((d) => ({ id: d.id, number: d.number, state: d.state, distanceM: Math.round(distanceMetres([lng, lat], [d.lng, d.lat]) * 10) / 10, reportedAt: d.reportedAt.toISOString() }))
     .filter((d) => d.distanceM <= DUPLICATE_RADIUS_M)
@@ -323,7 +325,7 @@ export async function actOnCase(
   }
   await assertPhotosExist(tx, input.photos ?? [])
 
-  const settings = await classSettings(tx, row.classKind, row.minorClass)
+  const settings = await cachedClassSettings(p, tx, row.classKind, row.minorClass)
   const clock = applyClockEffect({
     clocks: row.clocks,
     transition: decision,
