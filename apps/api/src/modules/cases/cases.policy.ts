@@ -4,7 +4,7 @@ import type { CaseSource } from './case-workflow.js'
 import type { CaseRow } from './cases.repository.js'
 
 export const casesPolicy = definePolicy({
-  'cases.report': ['admin', 'supervisor', 'gridWorker', 'operator', 'shiftLeader', 'leader', 'resident'],
+  'cases.report': ['admin', 'supervisor', 'gridWorker', 'operator', 'shiftLeader', 'leader', 'resident', 'parkingOperator'],
   'cases.read': ['admin', 'leader', 'operator', 'shiftLeader', 'dispatcher', 'departmentHandler', 'supervisor', 'gridWorker', 'resident'],
   'cases.settings': ['admin'],
   'personalData.unmask': ['admin'],
@@ -18,6 +18,8 @@ const SOURCES_BY_ROLE: Partial<Record<Role, CaseSource[]>> = {
   operator: ['hotline', 'public', 'device'],
   shiftLeader: ['hotline', 'superior'],
   leader: ['superior'],
+  // plate cameras and the parking console report illegal parking (parking module's violations)
+  parkingOperator: ['device'],
   admin: ['supervisor', 'public', 'hotline', 'device', 'superior'],
 }
 

@@ -17,6 +17,8 @@ export const parkingPolicy = definePolicy({
   'parking.gates.write': ['admin', 'parkingOperator'],
   /** Sessions, reviews of flagged sessions, statements of a lot. */
   'parking.sessions.manage': ['admin', 'parkingOperator'],
+  /** Turn illegal parking at a lot into a case (operators and their gate API tokens). */
+  'parking.violations.report': ['admin', 'parkingOperator'],
   /** Occupancy across the caller's regions (big screen, statistics). */
   'parking.occupancy.read': STAFF,
 })

@@ -36,10 +36,13 @@ import {
   StatementSchema,
   UpdateLotBody,
   UpdateSpaceBody,
+  ViolationBody,
+  ViolationResultSchema,
   WindowQuery,
   WithdrawBody,
 } from './parking.schemas.js'
 import * as reservations from './reservations.service.js'
+import * as violations from './violations.service.js'
 
 const tags = ['parking']
 const page = <T extends Parameters<typeof Type.Array>[0]>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) })
@@ -181,6 +184,27 @@ export const parkingRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/parking/bans/:id/lift', { schema: { tags, params: IdParams, response: { 200: BanSchema } } }, async (request) =>
     lots.liftBan(p, { actor: actorOf(request), caller: requireUser(request), banId: request.params.id }),
+  )
+
+  // Illegal parking → case (issue #6 linkage)
+
+  app.post(
+    '/parking/violations',
+    {
+      schema: {
+        tags,
+        summary: 'Turn illegal parking at a lot (fire lane, blocking) into a case of the illegal-parking event class in the lot\'s grid, with plate and snapshot',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 200 })) }),
+        body: ViolationBody,
+        response: { 201: ViolationResultSchema },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key']
+      const r = await violations.reportViolation(p, { actor: actorOf(request), caller: requireUser(request), input: request.body, ...(key ? { idempotencyKey: key } : {}) })
+      if (r.replayed) reply.header('idempotent-replayed', 'true')
+      return reply.status(201).send(r.body)
+    },
   )
 
   // Occupancy and statements

@@ -561,3 +561,37 @@ export const StatementSchema = Type.Object({
 export const StatementQuery = Type.Object({ from: DateTime, to: DateTime }, { additionalProperties: false })
 
 export const IdParams = Type.Object({ id: Uuid })
+
+// Illegal parking → case
+
+export const ViolationBody = Type.Object(
+  {
+    lotId: Uuid,
+    kind: lit(['fireLane', 'blocking', 'other'] as const, { description: 'fireLane 占用消防通道, blocking 堵塞通道/出入口, other 其他违停' }),
+    plate: Type.String({ minLength: 2, maxLength: 16 }),
+    plateColour: Type.Optional(PlateColourSchema),
+    note: Type.Optional(Type.String({ maxLength: 500 })),
+    photos: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'snapshot file id from POST /api/v1/files' }), { maxItems: 9, uniqueItems: true })),
+    lng: Type.Optional(Type.Number({ minimum: -180, maximum: 180, description: 'where the car stands (WGS84); default the lot point' })),
+    lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+    confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'camera detections' })),
+  },
+  { additionalProperties: false },
+)
+export type ViolationInput = Static<typeof ViolationBody>
+
+export const ViolationResultSchema = Type.Object({
+  lotId: Type.String(),
+  kind: Type.String(),
+  plate: Type.String(),
+  case: Type.Object({
+    id: Type.String(),
+    number: Type.String(),
+    state: Type.String(),
+    gridCode: Type.String(),
+    minorClass: Type.String(),
+    description: Type.String(),
+    photos: Type.Array(Type.String()),
+  }),
+  duplicates: Type.Array(Type.Object({ id: Type.String(), number: Type.String(), state: Type.String(), distanceM: Type.Number(), reportedAt: Type.String() })),
+})
