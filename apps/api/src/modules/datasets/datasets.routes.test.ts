@@ -16,7 +16,8 @@ interface Dataset {
   name: string
   count: number
   scoped: boolean
-  lastImport: { at: string; by: string | null; rows: number | null; outcome: string } | null
+  breakdown: Record<string, number> | null
+  lastImport: { at: string; by: string | null; rows: number | null; outcome: string; id: string | null } | null
   checks: { key: string; severity: string; count: number }[]
   import: string | null
   exports: { format: string; href: string }[]
@@ -121,6 +122,8 @@ describe('datasets: counts, last imports, quality checks with drill-through, sco
     assert.equal(all.users!.count, 6)
     assert.equal(all.parkingLots!.count, 0)
     assert.ok(all.classes!.count > 50, 'the seeded classification')
+    assert.equal(all.classes!.breakdown!.minors, all.classes!.count)
+    assert.ok(all.classes!.breakdown!.majors! >= 6, 'the standard major classes')
     assert.equal(all.regions!.scoped, false)
     assert.deepEqual(checkCounts(all), {}, 'nothing wrong yet')
     assert.deepEqual(all.grids!.checks.map((c) => c.key), ['overlap', 'gap', 'no_primary'])
@@ -252,13 +255,15 @@ describe('datasets: counts, last imports, quality checks with drill-through, sco
     const res = await t.inject({ method: 'POST', url: '/api/v1/components/imports', headers: { cookie: admin.cookie, ...body.headers }, payload: body.payload })
     assert.equal(res.statusCode, 202, res.body)
     const id = json(res).id as string
-    for (let i = 0; i < 600; i++) {
-      const s = json(await get(`/api/v1/components/imports/${id}`)).status as string
-      if (!['pending', 'reading', 'applying'].includes(s)) break
+    let record = json(await get(`/api/v1/components/imports/${id}`))
+    for (let i = 0; i < 600 && ['pending', 'reading', 'applying'].includes(record.status); i++) {
       await new Promise((r) => setTimeout(r, 100))
+      record = json(await get(`/api/v1/components/imports/${id}`))
     }
     const last = (await datasets()).components!.lastImport!
-    assert.equal(last.outcome, 'rejected')
+    assert.ok(['rejected', 'failed'].includes(record.status), `an empty file does not import (${record.status}: ${record.message})`)
+    assert.equal(last.outcome, record.status)
+    assert.equal(last.id, id)
     assert.equal(last.by, 'root')
     assert.equal(last.rows, 0)
   })

@@ -31,7 +31,7 @@ export const DatasetSchema = Type.Object({
   count: Type.Integer(),
   /** True when the count is limited to the caller's region scopes. */
   scoped: Type.Boolean(),
-  detail: Nullable(Type.String({ description: 'e.g. major/minor class counts' })),
+  breakdown: Nullable(Type.Record(Type.String(), Type.Integer(), { description: 'Counts of parts of the dataset, e.g. {majors, minors} of the classification' })),
   lastImport: Nullable(LastImportSchema),
   checks: Type.Array(CheckSummarySchema),
   import: Nullable(Type.Union([Type.Literal('regions'), Type.Literal('components')], { description: 'Which module importer loads this dataset' })),

@@ -83,33 +83,33 @@ export async function listDatasets(p: Platform, opts: { caller: AuthUser }): Pro
   const classImport = await auditImport(p, ['classes.seed'], (a) => num(a.minors))
 
   const items: DatasetView[] = [
-    { name: 'regions', count: regions.regions, scoped, detail: null, lastImport: regionImport, checks: await summarise(p, scope, 'regions'), import: 'regions', exports: geojson(4) },
-    { name: 'grids', count: regions.grids, scoped, detail: null, lastImport: gridImport, checks: await summarise(p, scope, 'grids'), import: 'regions', exports: geojson(4) },
+    { name: 'regions', count: regions.regions, scoped, breakdown: null, lastImport: regionImport, checks: await summarise(p, scope, 'regions'), import: 'regions', exports: geojson(4) },
+    { name: 'grids', count: regions.grids, scoped, breakdown: null, lastImport: gridImport, checks: await summarise(p, scope, 'grids'), import: 'regions', exports: geojson(4) },
     {
       name: 'components',
       count: components,
       scoped,
-      detail: null,
+      breakdown: null,
       lastImport: await componentsImport(p),
       checks: await summarise(p, scope, 'components'),
       import: 'components',
       exports: ['csv', 'xlsx', 'geojson'].map((f) => ({ format: f, label: f.toUpperCase(), href: `/api/v1/components/export?format=${f}` })),
     },
-    { name: 'classes', count: classes.minors, scoped: false, detail: `${classes.majors} major / ${classes.minors} minor`, lastImport: classImport, checks: [], import: null, exports: [] },
-    { name: 'departments', count: people.departments, scoped, detail: null, lastImport: null, checks: await summarise(p, scope, 'departments'), import: null, exports: [] },
-    { name: 'users', count: people.users, scoped, detail: null, lastImport: null, checks: await summarise(p, scope, 'users'), import: null, exports: [] },
+    { name: 'classes', count: classes.minors, scoped: false, breakdown: { majors: classes.majors, minors: classes.minors }, lastImport: classImport, checks: [], import: null, exports: [] },
+    { name: 'departments', count: people.departments, scoped, breakdown: null, lastImport: null, checks: await summarise(p, scope, 'departments'), import: null, exports: [] },
+    { name: 'users', count: people.users, scoped, breakdown: null, lastImport: null, checks: await summarise(p, scope, 'users'), import: null, exports: [] },
     {
       name: 'cases',
       count: cases,
       scoped,
-      detail: null,
+      breakdown: null,
       lastImport: null,
       checks: await summarise(p, scope, 'cases'),
       import: null,
       exports: ['csv', 'xlsx'].map((f) => ({ format: f, label: f.toUpperCase(), href: `/api/v1/cases/export?format=${f}` })),
     },
-    { name: 'parkingLots', count: parking.lots, scoped, detail: null, lastImport: null, checks: [], import: null, exports: [] },
-    { name: 'parkingSpaces', count: parking.spaces, scoped, detail: null, lastImport: null, checks: [], import: null, exports: [] },
+    { name: 'parkingLots', count: parking.lots, scoped, breakdown: null, lastImport: null, checks: [], import: null, exports: [] },
+    { name: 'parkingSpaces', count: parking.spaces, scoped, breakdown: null, lastImport: null, checks: [], import: null, exports: [] },
   ]
   return { items, staleStatusDays: STALE_STATUS_DAYS }
 }

@@ -77,7 +77,13 @@ export default function DataManagerPage() {
       render: (_, d) => (
         <Space orientation="vertical" size={0}>
           <Typography.Text strong>{t(`dataManager.names.${d.name}`)}</Typography.Text>
-          {d.detail ? <Typography.Text type="secondary">{d.detail}</Typography.Text> : null}
+          {d.breakdown ? (
+            <Typography.Text type="secondary">
+              {Object.entries(d.breakdown)
+                .map(([k, n]) => t(`dataManager.breakdown.${k}`, { count: n, defaultValue: `${k} ${n}` }))
+                .join(' · ')}
+            </Typography.Text>
+          ) : null}
         </Space>
       ),
     },

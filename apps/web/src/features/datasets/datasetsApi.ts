@@ -13,7 +13,7 @@ export interface Dataset {
   name: DatasetName;
   count: number;
   scoped: boolean;
-  detail: string | null;
+  breakdown: Record<string, number> | null;
   lastImport: { at: string; by: string | null; rows: number | null; outcome: string; id: string | null } | null;
   checks: CheckSummary[];
   import: 'regions' | 'components' | null;

@@ -42,7 +42,8 @@ export default function RegionsPage() {
   const [tree, setTree] = useState<Node[] | null>(null);
   const [treeVersion, setTreeVersion] = useState(0);
   const [expanded, setExpanded] = useState<string[]>([]);
-  const [selected, setSelected] = useState<string | null>(null);
+  // ?code=… (the data manager's drill-through links) opens that region directly
+  const [selected, setSelected] = useState<string | null>(() => /^[0-9]{6,15}$/.exec(new URLSearchParams(window.location.search).get('code') ?? '')?.[0] ?? null);
   const [region, setRegion] = useState<RegionView | null>(null);
   const [stats, setStats] = useState<RegionStats | null>(null);
   const [fc, setFc] = useState<FeatureCollection | null>(null);

@@ -12,7 +12,7 @@ import { useEventClasses } from '../cases/useReference';
 import { classesOption, DARK, sourcesOption, trendOption } from './charts';
 import { EChart } from './EChart';
 import { DepartmentRanking, Empty, Hotspots, KpiCards, LiveFeed, Panel, ParkingPanel, RegionRanking, type FeedItem } from './panels';
-import { MAP_METRICS, RANGE_KEYS, rangeDays, type MapMetric, type RangeKey, type RegionRef } from './screenApi';
+import { fetchTrail, MAP_METRICS, RANGE_KEYS, rangeDays, type MapMetric, type RangeKey, type RegionRef } from './screenApi';
 import { ScreenMap } from './ScreenMap';
 import { useOutlines, useScreenData } from './useScreen';
 import './screen.css';
@@ -82,10 +82,20 @@ export default function ScreenPage() {
   const shown = data?.map.region;
   const { fc, error: outlineError } = useOutlines(shown?.code);
 
-  // The first answer names the root of the breadcrumb.
+  // The first answer names the region shown; the breadcrumb above it (after a reload or a link
+  // with ?region=) comes from the regions API, up to the top of the caller's scope.
+  const rooted = useRef(false);
   useEffect(() => {
-    if (data && trail.length === 0) setTrail([data.kpis.region]);
-  }, [data, trail.length]);
+    if (!data || rooted.current) return;
+    rooted.current = true;
+    const here = data.kpis.region;
+    setTrail([here]);
+    fetchTrail(here.code)
+      .then((tr) => {
+        if (tr.length > 1 && tr.at(-1)?.code === here.code) setTrail((cur) => (cur.length === 1 && cur[0]!.code === here.code ? tr : cur));
+      })
+      .catch(() => undefined);
+  }, [data]);
 
   const drill = useCallback(
     (code: string) => {
@@ -107,11 +117,26 @@ export default function ScreenPage() {
     if (code && params.get('region') !== code) setParams({ region: code }, { replace: true });
   }, [trail, params, setParams]);
 
+  const [shooting, setShooting] = useState(false);
+  const [shotError, setShotError] = useState(false);
   const snapshot = async () => {
     const el = canvas.current;
-    if (!el) return;
+    if (!el || shooting) return;
+    setShooting(true);
+    setShotError(false);
+    try {
+      await savePng(el);
+    } catch {
+      setShotError(true);
+    } finally {
+      setShooting(false);
+    }
+  };
+  const savePng = async (el: HTMLElement) => {
+    // Loaded on first use: the screen itself does not need it.
     const { domToPng } = await import('modern-screenshot');
-    const url = await domToPng(el, { width: W, height: H, scale: 1, style: { transform: 'none' }, backgroundColor: '#020b1a' });
+    // The app ships no web fonts (offline): the system fonts the browser drew with need no embedding.
+    const url = await domToPng(el, { width: W, height: H, scale: 1, style: { transform: 'none' }, backgroundColor: '#020b1a', font: false });
     const a = document.createElement('a');
     a.href = url;
     a.download = `civicgrid-screen-${shown?.code ?? 'all'}-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}.png`;
@@ -148,7 +173,7 @@ export default function ScreenPage() {
             </span>
             <Segmented<RangeKey> data-testid="screen-range" value={range} onChange={setRange} options={RANGE_KEYS.map((k) => ({ value: k, label: t(`screen.ranges.${k}`) }))} />
             <LanguageSwitch />
-            <Button data-testid="screen-snapshot" onClick={() => void snapshot()} disabled={!data}>
+            <Button data-testid="screen-snapshot" onClick={() => void snapshot()} disabled={!data} loading={shooting} danger={shotError} title={shotError ? t('screen.snapshotFailed') : undefined}>
               {t('screen.snapshot')}
             </Button>
             <Link to={`/screen/summary?period=day${shown ? `&region=${shown.code}` : ''}`} target="_blank" data-testid="screen-summary-link">

@@ -135,6 +135,24 @@ export function fetchOutlines(code: string, signal?: AbortSignal): Promise<Featu
   return api<FeatureCollection>(`/regions/${encodeURIComponent(code)}/geojson`, { query: { depth: 1 }, signal });
 }
 
+interface RegionInfo extends RegionRef {
+  parentCode: string | null;
+  access: 'full' | 'ancestor';
+}
+
+/** The breadcrumb down to `code`: its ancestors the caller fully sees (their scope's top first), then itself. */
+export async function fetchTrail(code: string, signal?: AbortSignal): Promise<RegionRef[]> {
+  const trail: RegionRef[] = [];
+  let next: string | null = code;
+  while (next && trail.length < 6) {
+    const r: RegionInfo = await api<RegionInfo>(`/regions/${encodeURIComponent(next)}`, { signal });
+    if (r.access !== 'full') break;
+    trail.unshift({ code: r.code, name: r.name, level: r.level });
+    next = r.parentCode;
+  }
+  return trail;
+}
+
 // Time ranges, in the deployment's time zone (business days are Asia/Shanghai days).
 export const TZ = 'Asia/Shanghai';
 export type RangeKey = 'today' | '7d' | '30d' | 'month';
