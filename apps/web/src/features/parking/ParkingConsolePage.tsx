@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useShowError } from '../../lib/errors';
 import { formatTime } from '../../lib/format';
-import { parkingApi, toFen, yuan, type Lot, type Occupancy, type Session, type Space } from './parkingApi';
+import { parkingApi, toFen, uploadSnapshot, yuan, type Lot, type Occupancy, type Session, type Space, type ViolationKind } from './parkingApi';
 
 type SessionFilter = 'all' | 'open' | 'closed' | 'review';
 const OCC_COLOUR: Record<string, string> = { closed: 'default', full: 'red', almostFull: 'orange', spacesAvailable: 'green' };
@@ -62,6 +62,57 @@ function ReviewDialog({ session, onClose }: { session: Session | null; onClose: 
   );
 }
 
+/** Report illegal parking at the lot (fire lane, blocking): it becomes a case in the lot's grid. */
+function ViolationDialog({ lot, onClose }: { lot: Lot | null; onClose: (caseNumber: string | null) => void }) {
+  const { t } = useTranslation();
+  const showError = useShowError();
+  const [form] = Form.useForm<{ kind: ViolationKind; plate: string; note?: string }>();
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  // one key per opened dialog: a double click or a retry after a network error makes one case
+  const [key, setKey] = useState(() => String(Date.now()));
+  useEffect(() => {
+    if (lot) {
+      form.setFieldsValue({ kind: 'fireLane', plate: '', note: '' });
+      setFile(null);
+      setKey(`violation-${lot.id}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    }
+  }, [lot, form]);
+  const submit = async () => {
+    if (!lot) return;
+    const v = await form.validateFields();
+    setBusy(true);
+    try {
+      const photos = file ? [await uploadSnapshot(file)] : [];
+      const r = await parkingApi.reportViolation({ lotId: lot.id, kind: v.kind, plate: v.plate.trim(), ...(v.note ? { note: v.note } : {}), ...(photos.length ? { photos } : {}) }, key);
+      onClose(r.case.number);
+    } catch (e) {
+      showError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={!!lot} title={t('parking.console.violationTitle', { lot: lot?.name ?? '' })} onCancel={() => onClose(null)} onOk={() => void submit()} confirmLoading={busy} okText={t('parking.console.violationSubmit')} cancelText={t('common.cancel')} destroyOnHidden>
+      <Typography.Paragraph type="secondary">{t('parking.console.violationHelp')}</Typography.Paragraph>
+      <Form form={form} layout="vertical">
+        <Form.Item name="kind" label={t('parking.console.violationKind')} rules={[{ required: true }]}>
+          <Select data-testid="parking-violation-kind" options={(['fireLane', 'blocking', 'other'] as const).map((k) => ({ value: k, label: t(`parking.console.violationKinds.${k}`) }))} />
+        </Form.Item>
+        <Form.Item name="plate" label={t('parking.plate')} rules={[{ required: true, min: 2, message: t('parking.console.violationPlateRequired') }]}>
+          <Input data-testid="parking-violation-plate" placeholder="苏A12345" />
+        </Form.Item>
+        <Form.Item label={t('parking.console.violationSnapshot')}>
+          <input type="file" accept="image/jpeg,image/png,image/webp" data-testid="parking-violation-photo" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        </Form.Item>
+        <Form.Item name="note" label={t('parking.console.note')}>
+          <Input.TextArea rows={2} maxLength={500} />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
 /** Add numbered spaces to a lot (an owner id makes a shared private space). */
 function AddSpaceForm({ lotId, onAdded }: { lotId: string; onAdded: () => void }) {
   const { t } = useTranslation();
@@ -108,6 +159,7 @@ export default function ParkingConsolePage() {
   const [sessions, setSessions] = useState<Session[]>([]);
   const [filter, setFilter] = useState<SessionFilter>('all');
   const [reviewing, setReviewing] = useState<Session | null>(null);
+  const [reportingAt, setReportingAt] = useState<Lot | null>(null);
 
   const loadLots = useCallback(() => {
     void parkingApi.lots({ limit: 200 }).then((r) => {
@@ -134,6 +186,9 @@ export default function ParkingConsolePage() {
         extra={
           <AntSpace>
             <Link to="/parking/m">{t('parking.console.residentApp')}</Link>
+            <Button danger disabled={!lotId} onClick={() => setReportingAt(lots.find((l) => l.id === lotId) ?? null)} data-testid="parking-violation">
+              {t('parking.console.violation')}
+            </Button>
             <Button onClick={() => (loadLots(), loadLot())}>{t('common.refresh')}</Button>
           </AntSpace>
         }
@@ -231,6 +286,13 @@ export default function ParkingConsolePage() {
           </Card>
         </>
       )}
+      <ViolationDialog
+        lot={reportingAt}
+        onClose={(number) => {
+          setReportingAt(null);
+          if (number) void message.success(t('parking.console.violationReported', { number }));
+        }}
+      />
       <ReviewDialog
         session={reviewing}
         onClose={(changed) => {

@@ -169,4 +169,25 @@ export const parkingApi = {
   sessions: (lotId: string, q: Record<string, string | boolean | undefined>) => api<Page<Session>>(`/parking/lots/${lotId}/sessions`, { query: { limit: 100, ...q } }),
   review: (id: string, body: object) => api<Session>(`/parking/sessions/${id}/review`, { method: 'POST', body }),
   addSpaces: (lotId: string, spaces: object[]) => api<{ items: Space[] }>(`/parking/lots/${lotId}/spaces`, { method: 'POST', body: { spaces } }),
+  reportViolation: (body: { lotId: string; kind: ViolationKind; plate: string; note?: string; photos?: string[] }, key: string) =>
+    api<ViolationResult>('/parking/violations', { method: 'POST', body, headers: { 'Idempotency-Key': key } }),
 };
+
+export type ViolationKind = 'fireLane' | 'blocking' | 'other';
+export interface ViolationResult {
+  lotId: string;
+  kind: ViolationKind;
+  plate: string;
+  case: { id: string; number: string; state: string; gridCode: string; minorClass: string; description: string; photos: string[] };
+  duplicates: { id: string; number: string; state: string; distanceM: number; reportedAt: string }[];
+}
+
+/** Upload a snapshot photo (content-addressed: the same bytes twice are one file); returns its id. */
+export async function uploadSnapshot(file: File): Promise<string> {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const res = await fetch('/api/v1/files', { method: 'POST', body: form, credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  const data = (await res.json().catch(() => ({}))) as { sha256?: string; detail?: string; title?: string };
+  if (!res.ok || !data.sha256) throw new Error(data.detail ?? data.title ?? res.statusText);
+  return data.sha256;
+}
