@@ -9,7 +9,7 @@ import { sealAuditLog, verifyAuditChain } from './platform/audit.js'
 import { buildApp } from './app.js'
 import { startServer } from './server.js'
 import { bootstrapAdmin, createUser } from './modules/identity/index.js'
-import { formatDemoSummary, hasRegions, seedDemo } from './modules/demo/index.js'
+import { formatDemoSummary, hasRegions, seedDemo, seedScale } from './modules/demo/index.js'
 import { exportComponentsCli, importComponentsCli } from './modules/components/index.js'
 import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
 import { DomainError } from './platform/errors.js'
@@ -208,6 +208,37 @@ seed
       console.log(`\n${formatDemoSummary(result)}\n`)
     } catch (err) {
       console.error(err instanceof Error ? err.message : err)
+      process.exitCode = 1
+    } finally {
+      await app.close()
+    }
+  })
+
+const count = (v: string) => {
+  const n = Number(v.replace(/[_,]/g, ''))
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number')
+  return n
+}
+seed
+  .command('scale')
+  .description('a synthetic lattice for benchmarks: districts 320151… of 10,000 grids, components, a year of cases with events (one transaction; refuses a non-empty database unless --append)')
+  .requiredOption('--grids <n>', 'unit grids', count)
+  .option('--components <n>', 'components (部件)', count, 0)
+  .option('--cases <n>', 'cases, spread over the 365 days up to --at', count, 0)
+  .option('--seed <n>', 'the same seed (and --at) gives the same data', count, 1)
+  .option('--at <time>', 'end of the year of cases, ISO 8601 (default: now)')
+  .option('--append', 'add to a database that has data (new districts after any earlier lattice)')
+  .action(async (o: { grids: number; components: number; cases: number; seed: number; at?: string; append?: boolean }) => {
+    const at = o.at ? new Date(o.at) : undefined
+    if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`not a time: ${o.at}`)
+    const app = await buildApp({ config: config(), logger: false })
+    try {
+      const started = performance.now()
+      const r = await seedScale(app.platform, { grids: o.grids, components: o.components, cases: o.cases, seed: o.seed, append: Boolean(o.append), ...(at ? { at } : {}), log: (line) => console.error(line) })
+      const s = (performance.now() - started) / 1000
+      console.log(`scale: ${r.counts.districts} districts (${r.districts[0]}…${r.districts.at(-1)}), ${r.counts.streets} streets, ${r.counts.communities} communities, ${r.counts.grids} grids, ${r.counts.components} components, ${r.counts.cases} cases with ${r.counts.caseEvents} events in ${s.toFixed(1)} s (seed ${r.seed}, at ${r.at})`)
+    } catch (err) {
+      console.error(err instanceof DomainError && err.extra.errors ? `${err.message}` : err instanceof Error ? err.message : err)
       process.exitCode = 1
     } finally {
       await app.close()

@@ -20,3 +20,4 @@ export function formatDemoSummary(r: SeedDemoResult): string {
   ]
   return lines.join('\n')
 }
+export { seedScale, SCALE, type SeedScaleOptions, type SeedScaleResult } from './scale.js'
