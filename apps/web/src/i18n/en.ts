@@ -417,6 +417,7 @@ const en: Mirror<typeof zhCN> = {
       periodReported: 'Reported in the period',
       periodClosed: 'Closed in the period',
       periodOnTime: 'Handled on time in the period',
+      map: '{{metric}} by region',
     },
   },
   dataManager: {

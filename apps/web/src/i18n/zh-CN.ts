@@ -413,6 +413,7 @@ const zhCN = {
       periodReported: '本期上报',
       periodClosed: '本期结案',
       periodOnTime: '本期按时处置率',
+      map: '{{metric}}分布',
     },
   },
   dataManager: {

@@ -14,8 +14,13 @@ interface Props {
   stats: MapStats | null;
   points: CasePoints | null;
   metric: MapMetric;
-  onDrill: (code: string) => void;
+  onDrill?: (code: string) => void;
+  /** The printable summary draws the same map on paper: light colours, SVG, no pan/zoom. */
+  print?: boolean;
 }
+
+const DARK_MAP = { label: '#e6f0ff', area: '#0d2a4f', border: '#5ab0ff', approx: '#8fb6e6', text: '#bcd0ee', ramp: ['#0b2447', '#124b8c', '#1f7ad1', '#3fa9ff', '#a6dcff'] };
+const PAPER_MAP = { label: '#1f2937', area: '#f3f6fb', border: '#4b6fa8', approx: '#7d93b8', text: '#374151', ramp: ['#f3f6fb', '#c6dbf7', '#7fb0ec', '#3b7fd9', '#174ea6'] };
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
@@ -31,7 +36,8 @@ export function shapesFor(code: string, fc: FeatureCollection): Feature[] {
  * light. Click a child to drill into it. `data-anchors` lists a pixel inside each child shape
  * (where its label sits), so a click can be aimed at a region without reading the canvas.
  */
-export function ScreenMap({ code, outlines, stats, points, metric, onDrill }: Props) {
+export function ScreenMap({ code, outlines, stats, points, metric, onDrill, print = false }: Props) {
+  const c = print ? PAPER_MAP : DARK_MAP;
   const { t } = useTranslation();
   const [anchors, setAnchors] = useState('{}');
   const shapes = useMemo(() => shapesFor(code, outlines), [code, outlines]);
@@ -80,22 +86,22 @@ export function ScreenMap({ code, outlines, stats, points, metric, onDrill }: Pr
         left: 16,
         bottom: 16,
         text: [String(max), '0'],
-        textStyle: { color: '#bcd0ee' },
+        textStyle: { color: c.text },
         itemHeight: 100,
-        inRange: { color: ['#0b2447', '#124b8c', '#1f7ad1', '#3fa9ff', '#a6dcff'] },
+        inRange: { color: c.ramp },
       },
       geo: {
         map: mapName,
         nameProperty: 'code',
-        roam: true,
+        roam: !print,
         aspectScale: 0.85,
         layoutCenter: ['50%', '50%'],
         layoutSize: '92%',
-        label: { show: true, color: '#e6f0ff', fontSize: shapes.length > 40 ? 10 : 13, formatter: (p: { name: string }) => names.get(p.name) ?? p.name },
-        itemStyle: { areaColor: '#0d2a4f', borderColor: '#5ab0ff', borderWidth: 1 },
+        label: { show: true, color: c.label, fontSize: shapes.length > 40 ? 10 : 13, formatter: (p: { name: string }) => names.get(p.name) ?? p.name },
+        itemStyle: { areaColor: c.area, borderColor: c.border, borderWidth: 1 },
         emphasis: { label: { color: '#fff' }, itemStyle: { areaColor: '#2f7fd8' } },
         select: { disabled: true },
-        regions: approximate.map((f) => ({ name: str(f.properties.code), itemStyle: { borderType: 'dashed', borderColor: '#8fb6e6' } })),
+        regions: approximate.map((f) => ({ name: str(f.properties.code), itemStyle: { borderType: 'dashed', borderColor: c.approx } })),
       },
       series: [
         {
@@ -115,12 +121,12 @@ export function ScreenMap({ code, outlines, stats, points, metric, onDrill }: Pr
         },
       ],
     };
-  }, [mapName, stats, points, shapes, metric, t]);
+  }, [mapName, stats, points, shapes, metric, t, c, print]);
 
   const onClick = useCallback(
     (e: ECElementEvent) => {
       if ((e.componentType === 'series' && e.seriesType === 'map') || e.componentType === 'geo') {
-        if (e.name && e.name !== code) onDrill(e.name);
+        if (e.name && e.name !== code) onDrill?.(e.name);
       }
     },
     [code, onDrill],
@@ -141,7 +147,7 @@ export function ScreenMap({ code, outlines, stats, points, metric, onDrill }: Pr
 
   return (
     <div style={{ position: 'relative', width: '100%', height: '100%' }} data-testid="screen-map" data-region={code} data-shapes={shapes.length} data-anchors={anchors}>
-      <EChart option={option} onClick={onClick} onRendered={onRendered} />
+      <EChart option={option} renderer={print ? 'svg' : 'canvas'} onClick={onClick} onRendered={onRendered} />
     </div>
   );
 }

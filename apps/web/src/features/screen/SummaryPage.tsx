@@ -9,6 +9,8 @@ import { classesOption, LIGHT, sourcesOption, trendOption } from './charts';
 import { EChart } from './EChart';
 import { DepartmentRanking, formatCard, Hotspots, pct, RegionRanking } from './panels';
 import { fetchScreen, KPI_KEYS, localDay, rangeDays, type ScreenData } from './screenApi';
+import { ScreenMap } from './ScreenMap';
+import { useOutlines } from './useScreen';
 import './screen.css';
 import './summary.css';
 
@@ -26,6 +28,7 @@ export default function SummaryPage() {
   const [trend, setTrend] = useState<ScreenData['trend'] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [generated] = useState(() => new Date());
+  const { fc } = useOutlines(data?.map.region.code);
 
   useEffect(() => {
     let live = true;
@@ -120,6 +123,16 @@ export default function SummaryPage() {
           </tbody>
         </table>
       </section>
+
+      {fc && data.map.items.length > 0 ? (
+        <section className="sum-section sum-chart" data-testid="summary-map">
+          <h2>{t('screen.summary.map', { metric: t('screen.metrics.open') })}</h2>
+          <div style={{ height: 300 }}>
+            <ScreenMap code={data.map.region.code} outlines={fc} stats={data.map} points={null} metric="open" print />
+          </div>
+          {data.map.items.some((i) => i.approximate) ? <p className="sum-note">{t('screen.approximate')}</p> : null}
+        </section>
+      ) : null}
 
       <section className="sum-section sum-chart">
         <h2>{t('screen.panels.trend')}</h2>
