@@ -68,19 +68,18 @@ export const componentsQualityRepository = {
       .where('components.updatedAt', '<', since)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('cases').select('cases.id').whereRef('cases.componentCode', '=', 'components.code').where(OPEN_CASE)))),
 
-  /** In-use components with another in-use component of the same class at the same point (≈ 0.1 m): one object registered twice. */
+  /**
+   * In-use components sharing class and point (coordinates rounded to 0.000001°, about 0.1 m)
+   * with another in-use component: one object registered twice. One grouping pass over the
+   * registry (a pairwise search with a tolerance cost seconds for a few thousand rows).
+   */
   duplicateLocation: (db: Executor, scope: QualityScope) =>
     base(db, scope)
       .where('components.currency', '=', 'inUse')
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('components as d')
-            .select('d.code')
-            .whereRef('d.minorClass', '=', 'components.minorClass')
-            .whereRef('d.code', '<>', 'components.code')
-            .where('d.currency', '=', 'inUse')
-            .where(sql<boolean>`d.lng between components.lng - 0.000001 and components.lng + 0.000001 and d.lat between components.lat - 0.000001 and components.lat + 0.000001`),
-        ),
+      .where(
+        sql<boolean>`(components.minor_class, round(components.lng * 1000000), round(components.lat * 1000000)) in (
+          select d.minor_class, round(d.lng * 1000000), round(d.lat * 1000000) from components d where d.currency = 'inUse'
+          group by 1, 2, 3 having count(*) > 1)`,
       ),
 
   async countOf(q: Base): Promise<number> {
