@@ -106,6 +106,7 @@ declare module '../../platform/db/schema.js' {
 
 export type CaseRow = Selectable<DB['cases']>
 export type DispatchRuleRow = Selectable<DB['dispatchRules']>
+export type NewCaseEvent = { caseId: string; at: Date; actorId: string | null; actorName: string; action: string; fromState: string | null; toState: string; comment: string | null; input: unknown; photos: string[] }
 export type NewCaseRow = Omit<CaseRow, 'id' | 'version' | 'updatedAt' | 'light' | 'extensionPending' | 'supervised' | 'anonymous'> & { anonymous: boolean }
 
 const json = (v: unknown) => JSON.stringify(v) as never
@@ -213,6 +214,47 @@ export const casesRepository = {
       .where('version', '=', version)
       .returningAll()
       .executeTakeFirst()
+  },
+
+  /**
+   * Compare-and-set on `version` with the case events and audit rows in ONE statement: the
+   * inserts happen only if the update matched. Undefined when someone else changed the case first.
+   */
+  updateIfVersionWith(
+    tx: Executor,
+    opts: { id: string; version: number; patch: Partial<Omit<CaseRow, 'id' | 'version'>>; events: NewCaseEvent[]; audit: Insertable<DB['auditLog']>[] },
+  ): Promise<CaseRow | undefined> {
+    const values: Record<string, unknown> = { ...opts.patch, updatedAt: new Date() }
+    for (const k of ['photos', 'clocks', 'timings'] as const) if (k in opts.patch) values[k] = json(opts.patch[k])
+    const eventRows = opts.events.map(
+      (e) =>
+        sql`(${e.caseId}::uuid, ${e.at}::timestamptz, ${e.actorId}::uuid, ${e.actorName}::text, ${e.action}::text, ${e.fromState}::text, ${e.toState}::text, ${e.comment}::text, ${JSON.stringify(e.input ?? {})}::jsonb, ${JSON.stringify(e.photos)}::jsonb)`,
+    )
+    const auditRows = opts.audit.map(
+      (a) =>
+        sql`(${a.at}::timestamptz, ${a.actorId ?? null}::uuid, ${a.actorName ?? null}::text, ${a.action}::text, ${a.entityType}::text, ${a.entityId ?? null}::text, ${a.before ?? null}::jsonb, ${a.after ?? null}::jsonb, ${a.requestId ?? null}::text, ${a.ip ?? null}::text)`,
+    )
+    let q = tx.with('u', (db) =>
+      db
+        .updateTable('cases')
+        .set((eb) => ({ ...values, version: eb('version', '+', 1) }))
+        .where('id', '=', opts.id)
+        .where('version', '=', opts.version)
+        .returningAll(),
+    )
+    if (eventRows.length) {
+      q = q.with('e', () =>
+        sql`(insert into case_events (case_id, at, actor_id, actor_name, action, from_state, to_state, comment, input, photos)
+          select v.* from (values ${sql.join(eventRows)}) v where exists (select 1 from u))`,
+      ) as unknown as typeof q
+    }
+    if (auditRows.length) {
+      q = q.with('a', () =>
+        sql`(insert into audit_log (at, actor_id, actor_name, action, entity_type, entity_id, before, after, request_id, ip)
+          select v.* from (values ${sql.join(auditRows)}) v where exists (select 1 from u))`,
+      ) as unknown as typeof q
+    }
+    return q.selectFrom('u').selectAll().executeTakeFirst()
   },
 
   insertEvent(tx: Executor, row: { caseId: string; at: Date; actorId: string | null; actorName: string; action: string; fromState: string | null; toState: string; comment: string | null; input: unknown; photos: string[] }) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { isAdmin, type AuthUser, type Role } from '../../platform/access.js'
 import { appendAudit, auditRows, type Actor } from '../../platform/audit.js'
+import { toJsonValue } from '../../platform/canonical-json.js'
 import type { Executor, Tx } from '../../platform/db/database.js'
 import { DomainError, invalid, notFound } from '../../platform/errors.js'
 import type { NewBusEvent } from '../../platform/events.js'
@@ -31,7 +32,7 @@ import {
 import { assertCanSeeCase, canSeeCase, casesPolicy, sourcesFor } from './cases.policy.js'
 import { cachedClass, cachedClassSettings, cachedDispatchRules } from './case-catalog.js'
 import { reserveCaseNumber } from './case-numbers.js'
-import { casesRepository as repo, matchDispatchRule, type CaseListFilter, type CaseRow, type ClassKind } from './cases.repository.js'
+import { casesRepository as repo, matchDispatchRule, type CaseListFilter, type CaseRow, type ClassKind, type NewCaseEvent } from './cases.repository.js'
 import type { CaseActionInputBody, CaseView, CreateCaseInput, ListCasesQueryInput } from './cases.schemas.js'
 import { elapsedFraction, lightFor, localDateOf, type Light, type WorkCalendar } from './work-calendar.js'
 
@@ -390,26 +391,24 @@ export async function actOnCase(
   const componentChange = componentStatus
     ? await setComponentStatus(p, { tx, actor: opts.actor, code: row.componentCode!, status: componentStatus, reason: `case ${row.number} ${action}` })
     : null
-  const updated = await repo.updateIfVersion(tx, row.id, row.version, patch)
-  if (!updated) {
-    // Someone committed first: tell the caller what the case is now.
-    const current = await repo.find(tx, row.id)
-    throw new DomainError('VERSION_CONFLICT', 'The case was changed by someone else; reload and try again', { currentVersion: current?.version, currentState: current?.state })
-  }
-  await repo.insertEvent(tx, {
-    caseId: row.id,
-    at: now,
-    actorId: caller.id,
-    actorName: caller.username,
-    action,
-    fromState: row.state,
-    toState: updated.state,
-    comment: input.comment ?? input.reason ?? null,
-    input: { ...input, version: undefined, photos: undefined },
-    photos: input.photos ?? [],
-  })
+  // The update, its case event(s) and audit row in one statement; nothing is written if the version moved.
+  const toState = patch.state ?? row.state
+  const caseEvents: NewCaseEvent[] = [
+    {
+      caseId: row.id,
+      at: now,
+      actorId: caller.id,
+      actorName: caller.username,
+      action,
+      fromState: row.state,
+      toState,
+      comment: input.comment ?? input.reason ?? null,
+      input: toJsonValue({ ...input, version: undefined, photos: undefined }),
+      photos: input.photos ?? [],
+    },
+  ]
   if (primary) {
-    await repo.insertEvent(tx, {
+    caseEvents.push({
       caseId: primary.id,
       at: now,
       actorId: caller.id,
@@ -422,12 +421,23 @@ export async function actOnCase(
       photos: [],
     })
   }
-  await appendAudit(
-    tx,
-    opts.actor,
-    { action: `case.${action}`, entityType: 'case', entityId: row.id, before: { state: row.state, version: row.version }, after: { state: updated.state, version: updated.version, departmentId: updated.departmentId } },
-    now,
-  )
+  const departmentId = patch.departmentId !== undefined ? patch.departmentId : row.departmentId
+  const updated = await repo.updateIfVersionWith(tx, {
+    id: row.id,
+    version: row.version,
+    patch,
+    events: caseEvents,
+    audit: auditRows(
+      opts.actor,
+      [{ action: `case.${action}`, entityType: 'case', entityId: row.id, before: { state: row.state, version: row.version }, after: { state: toState, version: row.version + 1, departmentId } }],
+      now,
+    ),
+  })
+  if (!updated) {
+    // Someone committed first: tell the caller what the case is now.
+    const current = await repo.find(tx, row.id)
+    throw new DomainError('VERSION_CONFLICT', 'The case was changed by someone else; reload and try again', { currentVersion: current?.version, currentState: current?.state })
+  }
   const events = [caseEvent(`case.${action}`, updated, { action, from: row.state, to: updated.state })]
   if (componentChange) events.push(componentChangedEvent(componentChange))
   return { body: toCaseView(p, calendar, updated, caller, now), events }
