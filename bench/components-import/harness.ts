@@ -27,6 +27,8 @@ export function resetPeak(pid: number): boolean {
 export interface BenchServer {
   url: string
   pid: number
+  /** Everything the server printed so far. */
+  output(): string
   cookie: string
   deptCode: string
   stop(): Promise<void>
@@ -39,7 +41,7 @@ export async function startBenchServer(kind: 'embedded' | 'postgres', dataDir: s
     ADMIN_PASSWORD: PASSWORD,
     SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn',
     BODY_LIMIT: String(100 * 1024 * 1024),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     ...(db ? { DATABASE_URL: db.url } : {}),
   })
   const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
@@ -60,6 +62,7 @@ export async function startBenchServer(kind: 'embedded' | 'postgres', dataDir: s
   return {
     url: server.url,
     pid: server.child.pid!,
+    output: server.output,
     cookie,
     deptCode: 'MAINT',
     async stop() {
@@ -114,6 +117,13 @@ export async function timedImport(server: BenchServer, path: string, rows: numbe
     if (['succeeded', 'rejected', 'failed'].includes(v.status)) {
       const seconds = (now - t0) / 1000
       if (v.status !== 'succeeded') console.error(`# import ${v.status}: ${v.message}`)
+      // the server's own account of where the time went (logged at info)
+      const summary = server.output().split('\n').find((l) => l.includes('component import applied'))
+      if (summary) {
+        const s = JSON.parse(summary) as { seconds: Record<string, number>; cpuSeconds: Record<string, number> }
+        console.error(`#   phases (wall s): ${JSON.stringify(s.seconds)}`)
+        console.error(`#   phases (cpu s):  ${JSON.stringify(s.cpuSeconds)}`)
+      }
       return {
         rows,
         seconds,

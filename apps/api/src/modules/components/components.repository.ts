@@ -1,5 +1,6 @@
 import { sql, type ColumnType, type Generated, type GeneratedAlways, type RawBuilder } from 'kysely'
 import type { Executor, Tx } from '../../platform/db/database.js'
+import type { AreaGeometry } from '../../platform/geo/index.js'
 import type { ComponentGeometry } from './component-geometry.js'
 import type { ComponentStatus, Currency, DataSource } from './import-rows.js'
 
@@ -17,7 +18,8 @@ declare module '../../platform/db/schema.js' {
       minorClass: string
       majorClass: GeneratedAlways<string>
       name: string
-      geometry: Json<ComponentGeometry>
+      /** null for a Point: its lng/lat is the geometry */
+      geometry: ColumnType<ComponentGeometry | null, string | null, string | null>
       lng: number
       lat: number
       minLng: number
@@ -131,7 +133,8 @@ export interface ComponentRow {
   minorClass: string
   majorClass: string
   name: string
-  geometry: ComponentGeometry
+  /** Lines and polygons; a Point is rebuilt from lng/lat (see `geometryOf`). */
+  geometry: ComponentGeometry | null
   lng: number
   lat: number
   minLng: number
@@ -186,6 +189,13 @@ export interface ComponentValues {
   attributes: Record<string, unknown>
   note: string | null
 }
+
+/** What the geometry column holds: null for a Point (its lng/lat), the GeoJSON text otherwise. */
+const storedGeometry = (g: ComponentGeometry): string | null => (g.type === 'Point' ? null : JSON.stringify(g))
+
+/** A row's geometry, a Point rebuilt from its lng/lat. */
+export const geometryOf = (r: { geometry: ComponentGeometry | null; lng: number; lat: number }): ComponentGeometry =>
+  r.geometry ?? { type: 'Point', coordinates: [r.lng, r.lat] }
 
 /** Who may see what in SQL: null = everything (admin); otherwise grid-code prefixes and a department. */
 export interface SqlScope {
@@ -259,7 +269,7 @@ export const componentsRepository = {
       .values({
         code,
         ...v,
-        geometry: JSON.stringify(v.geometry),
+        geometry: storedGeometry(v.geometry),
         attributes: JSON.stringify(v.attributes),
         createdBy: meta.actorId,
         updatedBy: meta.actorId,
@@ -275,7 +285,7 @@ export const componentsRepository = {
       .updateTable('components')
       .set((eb) => ({
         ...rest,
-        ...(geometry ? { geometry: JSON.stringify(geometry) } : {}),
+        ...(geometry ? { geometry: storedGeometry(geometry) } : {}),
         ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
         version: eb('version', '+', 1),
         updatedAt: meta.at,
@@ -367,7 +377,7 @@ export const componentsRepository = {
     const scope = scopeCondition(opts.scope)
     const retired = opts.includeRetired ? sql`` : sql`and c.currency = 'inUse'`
     const scoped = scope ? sql`and ${scope}` : sql``
-    const r = await sql<{ code: string; minorClass: string; name: string; lng: number; lat: number; status: ComponentStatus; currency: Currency; gridCode: string; location: string | null; geometry: ComponentGeometry }>`
+    const r = await sql<{ code: string; minorClass: string; name: string; lng: number; lat: number; status: ComponentStatus; currency: Currency; gridCode: string; location: string | null; geometry: ComponentGeometry | null }>`
       select c.code, c.minor_class, c.name, c.lng, c.lat, c.status, c.currency, c.grid_code, c.location, c.geometry
       from components c
       where c.minor_class = any(${opts.minorClasses}::text[]) and c.lng between ${x1} and ${x2} and c.lat between ${y1} and ${y2} ${retired} ${scoped}
@@ -389,6 +399,18 @@ export const componentsRepository = {
       .orderBy('code')
       .limit(limit)
       .execute()
+  },
+
+  /**
+   * Unit grids in code order, for the import's reading thread (it builds its own point-in-grid
+   * index there, the same way the regions module's locate index does: lowest code wins a border).
+   */
+  async gridShapes(db: Executor): Promise<{ code: string; geometry: AreaGeometry }[]> {
+    const r = await sql<{ code: string; geometry: AreaGeometry }>`
+      select code, geometry from regions
+      where level = 'grid' and geometry is not null and (valid_to is null or valid_to > current_date)
+      order by code`.execute(db)
+    return r.rows
   },
 
   async departments(db: Executor): Promise<{ id: string; code: string }[]> {

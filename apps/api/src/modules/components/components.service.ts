@@ -10,7 +10,7 @@ import { locateIndexOf } from '../regions/index.js'
 import { degreesAround, distanceToGeometry, placeGeometry, placePoint, type ComponentGeometry, type PlacedGeometry } from './component-geometry.js'
 import { pointIndexOf } from './cluster-index.js'
 import { componentsPolicy as policy } from './components.policy.js'
-import { componentsRepository as repo, type ComponentRow, type ComponentValues, type ListFilters, type SqlScope } from './components.repository.js'
+import { componentsRepository as repo, geometryOf, type ComponentRow, type ComponentValues, type ListFilters, type SqlScope } from './components.repository.js'
 import type { ComponentView, CreateComponentInput, ListQueryInput, UpdateComponentInput } from './components.schemas.js'
 import type { ComponentStatus, Currency } from './import-rows.js'
 
@@ -45,7 +45,7 @@ export function toView(r: ComponentRow, crs: Crs = 'WGS84'): ComponentView {
     majorClassName: r.majorClassName,
     minorClass: r.minorClass,
     minorClassName: r.minorClassName,
-    geometry: convertGeometry(r.geometry, crs),
+    geometry: convertGeometry(geometryOf(r), crs),
     lng,
     lat,
     bbox: [x1, y1, x2, y2],
@@ -250,7 +250,7 @@ export async function updateComponent(p: Platform, opts: { actor: Actor; caller:
     if (input.version !== undefined && input.version !== before.version) {
       throw new DomainError('VERSION_CONFLICT', `Component ${opts.code} is at version ${before.version}`, { current: toView(before) })
     }
-    const changes = diff(before, patch)
+    const changes = diff({ ...before, geometry: geometryOf(before) }, patch)
     if (Object.keys(changes).length === 0) return { row: before, changed: false }
     await repo.update(tx, opts.code, patch, { actorId: opts.actor.userId, at })
     await repo.insertChanges(tx, [{ componentCode: opts.code, at, actorId: opts.actor.userId, actorName: opts.actor.name, source: 'api', importId: null, action: 'update', changes }])
@@ -424,7 +424,7 @@ export async function nearestComponents(
   })
   const found: NearestResult[] = []
   for (const r of rows) {
-    const distance = distanceToGeometry(lng, lat, r.geometry)
+    const distance = distanceToGeometry(lng, lat, geometryOf(r))
     if (distance > radius) continue
     const [x, y] = crs === 'WGS84' ? [r.lng, r.lat] : fromWgs84(crs, r.lng, r.lat)
     found.push({ code: r.code, name: r.name, minorClass: r.minorClass, status: r.status, currency: r.currency, gridCode: r.gridCode, location: r.location, lng: x, lat: y, distance: Math.round(distance * 100) / 100 })

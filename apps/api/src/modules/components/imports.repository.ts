@@ -10,6 +10,9 @@ import { copyText } from './spool.js'
  * server), the import record and its errors, and the set-based apply that turns staged rows
  * into components in one transaction.
  */
+/** A Point's GeoJSON from a row's lng/lat (for comparisons and history; points are stored without it). */
+const POINT = (t: string) => sql.raw(`jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(${t}.lng, ${t}.lat))`)
+
 export const stagingTable = (importId: string) => `component_staging_${importId.replaceAll('-', '')}`
 
 const STAGING_COLUMNS = [
@@ -99,19 +102,15 @@ export const importsRepository = {
   },
 
   /**
-   * Append staged rows (those with a code of their own). PGlite: COPY from an in-memory blob of the chunk (through the driver's
-   * connection, so no transaction of someone else is interleaved). Server: one INSERT … SELECT
-   * FROM unnest(arrays) per chunk.
+   * Append staged rows (those with a code of their own) inside the import's transaction.
+   * PGlite: COPY from an in-memory blob (the transaction holds PGlite's one connection, so this
+   * runs inside it). Server: one INSERT … SELECT FROM unnest(arrays) per batch.
    */
-  async stage(database: Database, importId: string, rows: StagedRow[]): Promise<void> {
+  async stage(database: Database, tx: Tx, importId: string, rows: StagedRow[]): Promise<void> {
     if (rows.length === 0) return
     const table = stagingTable(importId)
     if (database.pglite) {
-      const pglite = database.pglite
-      const blob = new Blob(rows.map(tsvLine))
-      await database.db.connection().execute(async () => {
-        await pglite.query(`copy ${table} (${columnList}) from '/dev/blob'`, [], { blob })
-      })
+      await database.pglite.query(`copy ${table} (${columnList}) from '/dev/blob'`, [], { blob: new Blob(rows.map(tsvLine)) })
       return
     }
     const cols: (string | number | null)[][] = STAGING_COLUMNS.map(() => [])
@@ -123,7 +122,7 @@ export const importsRepository = {
     })
     await sql`insert into ${sql.table(table)} (${sql.raw(columnList)})
       select ${sql.join(params.map((x) => sql`${sql.ref(`u.${x.c}`)}::${sql.raw(x.t)}`))}
-      from unnest(${sql.join(params.map((x) => x.arr))}) as u(${sql.raw(columnList)})`.execute(database.db)
+      from unnest(${sql.join(params.map((x) => x.arr))}) as u(${sql.raw(columnList)})`.execute(tx)
   },
 
   insertImport(
@@ -235,16 +234,38 @@ export const importsRepository = {
       on conflict (district_code, minor_class) do update set last_seq = greatest(component_code_counters.last_seq, excluded.last_seq)`.execute(tx)
   },
 
-  /** Reserve n numbers per (district, class); returns the last number before each block. */
-  async reserveBlocks(tx: Tx, groups: { districtCode: string; minorClass: string; n: number }[]): Promise<{ districtCode: string; minorClass: string; base: number }[]> {
-    if (groups.length === 0) return []
+  /**
+   * Lock the counters of (district, class) groups for the rest of the transaction and return
+   * their current last number (the base of this import's block); missing counters start at 0.
+   */
+  async lockCounters(tx: Tx, keys: string[]): Promise<Map<string, number>> {
     const r = await sql<{ districtCode: string; minorClass: string; lastSeq: number }>`
       insert into component_code_counters (district_code, minor_class, last_seq)
-      select * from unnest(${groups.map((g) => g.districtCode)}::text[], ${groups.map((g) => g.minorClass)}::text[], ${groups.map((g) => g.n)}::int[])
-      on conflict (district_code, minor_class) do update set last_seq = component_code_counters.last_seq + excluded.last_seq
+      select d, m, 0 from unnest(${keys.map((k) => k.slice(0, 6))}::text[], ${keys.map((k) => k.slice(6))}::text[]) as u(d, m)
+      on conflict (district_code, minor_class) do update set last_seq = component_code_counters.last_seq
       returning district_code, minor_class, last_seq`.execute(tx)
-    const n = new Map(groups.map((g) => [`${g.districtCode}${g.minorClass}`, g.n]))
-    return r.rows.map((x) => ({ districtCode: x.districtCode, minorClass: x.minorClass, base: x.lastSeq - n.get(`${x.districtCode}${x.minorClass}`)! }))
+    return new Map(r.rows.map((x) => [x.districtCode + x.minorClass, x.lastSeq]))
+  },
+
+  /** Advance locked counters past this import's blocks (base + n); above 999999 fails the check. */
+  async finishBlocks(tx: Tx, blocks: { key: string; last: number }[]): Promise<void> {
+    if (blocks.length === 0) return
+    await sql`
+      update component_code_counters k set last_seq = v.last
+      from unnest(${blocks.map((b) => b.key.slice(0, 6))}::text[], ${blocks.map((b) => b.key.slice(6))}::text[], ${blocks.map((b) => b.last)}::int[]) as v(d, m, last)
+      where k.district_code = v.d and k.minor_class = v.m`.execute(tx)
+  },
+
+  /** Staged rows with a new code inside a block this import allocated (base, base + n]. */
+  async codesInAllocatedBlocks(tx: Tx, importId: string, blocks: { key: string; base: number; n: number }[]): Promise<{ rowNo: number; code: string }[]> {
+    if (blocks.length === 0) return []
+    const r = await sql<{ rowNo: number; code: string }>`
+      select s.row_no, s.code from ${sql.table(stagingTable(importId))} s
+      join unnest(${blocks.map((b) => b.key)}::text[], ${blocks.map((b) => b.base)}::int[], ${blocks.map((b) => b.n)}::int[]) as v(k, base, n)
+        on left(s.code, 10) = v.k and right(s.code, 6)::int > v.base and right(s.code, 6)::int <= v.base + v.n
+      where not exists (select 1 from components c where c.code = s.code)
+      order by s.row_no`.execute(tx)
+    return r.rows
   },
 
   /**
@@ -282,8 +303,9 @@ export const importsRepository = {
       with nv as (
         select c.code,
           coalesce(s.name, c.name) as name,
-          case when s.lng is null then c.geometry
-               else coalesce(s.geometry, jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(s.lng, s.lat))) end as geometry,
+          case when s.lng is null then c.geometry else s.geometry end as shape,
+          case when s.lng is null then coalesce(c.geometry, ${POINT('c')})
+               else coalesce(s.geometry, ${POINT('s')}) end as geometry,
           coalesce(s.lng, c.lng) as lng, coalesce(s.lat, c.lat) as lat,
           coalesce(s.min_lng, c.min_lng) as min_lng, coalesce(s.min_lat, c.min_lat) as min_lat,
           coalesce(s.max_lng, c.max_lng) as max_lng, coalesce(s.max_lat, c.max_lat) as max_lat,
@@ -299,7 +321,7 @@ export const importsRepository = {
           ${opts.given.has('photos') ? sql`coalesce(s.photos, '{}')` : sql`c.photos`} as photos,
           c.attributes || coalesce(s.attributes, '{}'::jsonb) as attributes,
           ${g('note', 'note')} as note,
-          c.name as o_name, c.geometry as o_geometry, c.grid_code as o_grid_code, c.location as o_location, c.status as o_status,
+          c.name as o_name, coalesce(c.geometry, ${POINT('c')}) as o_geometry, c.grid_code as o_grid_code, c.location as o_location, c.status as o_status,
           c.currency as o_currency, c.authority_dept_id as o_authority_dept_id, c.owner_dept_id as o_owner_dept_id,
           c.maintainer_dept_id as o_maintainer_dept_id, c.data_source as o_data_source, c.install_date as o_install_date,
           c.photos as o_photos, c.attributes as o_attributes, c.note as o_note
@@ -311,7 +333,7 @@ export const importsRepository = {
         select ch.code, ${opts.at}, ${opts.actorId}, ${opts.actorName}, 'import', ${importId}, 'update', ch.changes from ch where ch.changes <> '{}'::jsonb
       )
       update components c set
-        name = ch.name, geometry = ch.geometry, lng = ch.lng, lat = ch.lat, min_lng = ch.min_lng, min_lat = ch.min_lat,
+        name = ch.name, geometry = ch.shape, lng = ch.lng, lat = ch.lat, min_lng = ch.min_lng, min_lat = ch.min_lat,
         max_lng = ch.max_lng, max_lat = ch.max_lat, grid_code = ch.grid_code, location = ch.location, status = ch.status,
         currency = ch.currency, authority_dept_id = ch.authority_dept_id, owner_dept_id = ch.owner_dept_id,
         maintainer_dept_id = ch.maintainer_dept_id, data_source = ch.data_source, install_date = ch.install_date,
@@ -323,7 +345,7 @@ export const importsRepository = {
   },
 
   /**
-   * Load spooled new components (COPY lines with their codes resolved) inside the apply
+   * Load new components (COPY lines with their codes resolved) inside the import's
    * transaction: PGlite COPY from an in-memory blob of the batch, or on a server one
    * INSERT … SELECT FROM unnest(text arrays) per batch.
    */
@@ -332,7 +354,7 @@ export const importsRepository = {
     const columns = SPOOL_COLUMNS.join(', ')
     if (database.pglite) {
       // the transaction holds PGlite's one connection: this runs inside it
-      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob: new Blob(lines.map((l) => l + '\n')) })
+      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob: new Blob([lines.join('\n'), '\n']) })
       return
     }
     const cols: (string | null)[][] = SPOOL_COLUMNS.map(() => [])
@@ -349,8 +371,7 @@ export const importsRepository = {
       insert into components (code, minor_class, name, geometry, lng, lat, min_lng, min_lat, max_lng, max_lat, grid_code, location,
         status, currency, authority_dept_id, owner_dept_id, maintainer_dept_id, data_source, photos, install_date, attributes, note,
         import_id, created_at, created_by, updated_at, updated_by)
-      select s.code, s.minor_class, coalesce(s.name, s.default_name),
-        coalesce(s.geometry, jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(s.lng, s.lat))),
+      select s.code, s.minor_class, coalesce(s.name, s.default_name), s.geometry,
         s.lng, s.lat, s.min_lng, s.min_lat, s.max_lng, s.max_lat, s.grid_code, s.location,
         coalesce(s.status, 'intact'), coalesce(s.currency, 'inUse'), s.authority_dept_id, s.owner_dept_id, s.maintainer_dept_id,
         coalesce(s.data_source, 'other'), coalesce(s.photos, '{}'), s.install_date, coalesce(s.attributes, '{}'::jsonb), s.note,

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
-import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { Multipart } from '@fastify/multipart'
 import { sql } from 'kysely'
@@ -13,31 +13,29 @@ import { DomainError, invalid, notFound } from '../../platform/errors.js'
 import type { Crs } from '../../platform/geo/index.js'
 import type { Platform } from '../../platform/platform.js'
 import { loadClassCatalog } from '../classes/index.js'
-import { locateIndexOf } from '../regions/index.js'
 import { componentsPolicy as policy } from './components.policy.js'
 import { componentsRepository as repo } from './components.repository.js'
 import type { ImportView } from './components.schemas.js'
 import { COMPONENTS_CHANGED } from './components.service.js'
-import { CSV_ENCODINGS, formatOfName, IMPORT_FORMATS, readRecords, type CsvEncoding, type ImportFormat } from './import-readers.js'
+import { CSV_ENCODINGS, formatOfName, IMPORT_FORMATS, type CsvEncoding, type ImportFormat } from './import-readers.js'
 import { CRS_LIST } from '../../platform/geo/index.js'
-import { checkRow, CodeSet, ColumnResolver, type ColumnMapping, type RowProblem, type StagedRow } from './import-rows.js'
+import { ColumnResolver, type ColumnMapping, type RowProblem } from './import-rows.js'
 import { importsRepository as irepo, stagingTable } from './imports.repository.js'
-import { resolveSpoolLine, spoolBatches, spoolLine } from './spool.js'
+import { resolveSpoolLine, spoolKey } from './spool.js'
+import type { DoneMessage, WorkerInput, WorkerMessage } from './import-worker.js'
 
 export const IMPORT_PROGRESS = 'components.import.progress'
 export const IMPORT_FINISHED = 'components.import.finished'
 export type ImportMode = 'all-or-nothing' | 'keep-valid'
 
-/** Rows per staging chunk (one COPY / INSERT each). */
-const CHUNK_ROWS = 20_000
 /** Error rows kept per import; beyond that only the count grows. */
 export const MAX_STORED_ERRORS = 100_000
-/** Spooled rows loaded per statement in the apply (progress is sent between batches). */
-const APPLY_BATCH_ROWS = 20_000
 /** Bulk inserts at least this large, and at least as large as the table, rebuild the secondary indexes instead of updating them row by row. */
 const REBUILD_MIN_ROWS = 50_000
 /** Heartbeat period of a running import. */
 const HEARTBEAT_MS = 10_000
+/** Index-build sort memory of a bulk import on PGlite (index builds spill to disk beyond it). */
+const MAINTENANCE_MEM_EMBEDDED = '32MB'
 /** An import whose heartbeat is older than this is taken as abandoned by a dead process (server mode). */
 export const ABANDONED_AFTER_MS = 90_000
 
@@ -222,19 +220,78 @@ export async function receiveImport(
   }
 }
 
+/** The import is refused (all-or-nothing with errors, or nothing to read): roll back, report. */
 class Rejected extends Error {
-  constructor(readonly problems: RowProblem[]) {
-    super('rejected')
+  constructor(message = '') {
+    super(message)
+  }
+}
+
+interface LiveImport {
+  status: 'reading' | 'applying'
+  rowsRead: number
+  rowsValid: number
+  rowsInvalid: number
+  bytes: number
+  rowsApplied: number
+}
+/** Progress of the imports running in this process (read without the database). */
+const lives = new WeakMap<Platform, Map<string, LiveImport>>()
+function liveOf(p: Platform) {
+  let m = lives.get(p)
+  if (!m) lives.set(p, (m = new Map()))
+  return m
+}
+
+/**
+ * Let the event loop run once. PGlite executes statements synchronously on this thread, so a
+ * run of them never lets sockets flush; between the long steps of an import this sends the
+ * progress events on their way (and lets a shutdown signal in).
+ */
+const turn = () => new Promise<void>((r) => setImmediate(r))
+
+/** Worker messages as an async sequence; an exit without a last message is an error. */
+async function* messagesOf(worker: Worker): AsyncGenerator<WorkerMessage> {
+  const queue: WorkerMessage[] = []
+  let failure: Error | null = null
+  let wake: (() => void) | null = null
+  worker.on('message', (m: WorkerMessage) => {
+    queue.push(m)
+    wake?.()
+  })
+  worker.on('error', (err) => {
+    failure = err
+    wake?.()
+  })
+  worker.on('exit', (code) => {
+    failure ??= new Error(`the reading thread stopped (exit ${code})`)
+    wake?.()
+  })
+  for (;;) {
+    const m = queue.shift()
+    if (m) {
+      yield m
+      if (m.type === 'done' || m.type === 'error') return
+      continue
+    }
+    if (failure) throw failure
+    await new Promise<void>((r) => (wake = r))
+    wake = null
   }
 }
 
 /**
- * Read, check, stage and apply one import. Reading streams the file: each record is checked
- * (class, code, location → grid, units, dates, photos, attributes, encoding, duplicates) and
- * valid rows go to the per-import staging table in chunks; errors go to the error table. Then,
- * unless all-or-nothing mode found errors, ONE transaction applies the staged rows — updates
- * with history, new codes reserved per (district, class), inserts — and drops the staging
- * table. Until that commit the registry is untouched, whatever happens to the process.
+ * Read, check and apply one import, in ONE transaction. A worker thread streams the file and
+ * checks each record (class, code, location → grid, units, dates, photos, attributes,
+ * encoding, duplicates); as its batches arrive, new components are COPYed into the registry
+ * inside the transaction (codes from their (district, class) counters, locked at first use),
+ * rows that name a code go to the import's staging table, problems are kept for the report.
+ * At the end the staged rows are applied (updates with history, carried-over codes), counters
+ * advanced, and — unless all-or-nothing mode found errors, which rolls everything back — the
+ * transaction commits. Until that commit the registry is untouched, whatever happens to the
+ * process; the staging table is created inside the transaction too, so a kill leaves nothing.
+ * A large load into a comparatively small table drops the secondary indexes and foreign keys
+ * first and rebuilds them at the end (one pass each), in the same transaction.
  */
 export async function runImport(
   p: Platform,
@@ -245,25 +302,45 @@ export async function runImport(
   if (!imp) throw notFound('Import')
   const mapping = (typeof imp.mapping === 'string' ? JSON.parse(imp.mapping) : imp.mapping) as ColumnMapping
   const fileSize = imp.fileSize === null ? null : Number(imp.fileSize)
-  const counts = { rowsRead: 0, rowsValid: 0, rowsInvalid: 0, stored: 0, truncated: false }
-  const progress = { bytes: 0 }
-  let lastBeat = 0
-  const report = async (status: 'reading' | 'applying', extra: Partial<ImportProgress> = {}, force = false) => {
+  const live: LiveImport = { status: 'reading', rowsRead: 0, rowsValid: 0, rowsInvalid: 0, bytes: 0, rowsApplied: 0 }
+  liveOf(p).set(id, live)
+  let lastReport = 0
+  const report = async (force = false, extra: Partial<ImportProgress> = {}) => {
     const now = Date.now()
-    if (!force && now - lastBeat < 1000) return
-    lastBeat = now
-    const pr: ImportProgress = { importId: id, status, rowsRead: counts.rowsRead, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid, bytesRead: progress.bytes, fileSize, ...extra }
+    if (!force && now - lastReport < 1000) return
+    lastReport = now
+    const pr: ImportProgress = {
+      importId: id,
+      status: live.status,
+      rowsRead: live.rowsRead,
+      rowsValid: live.rowsValid,
+      rowsInvalid: live.rowsInvalid,
+      bytesRead: live.bytes,
+      fileSize,
+      rowsApplied: live.rowsApplied,
+      ...extra,
+    }
     opts.onProgress?.(pr)
     await p.bus.publish({ type: IMPORT_PROGRESS, data: { ...pr } })
   }
+  const problems: RowProblem[] = []
+  let truncated = false
+  const keep = (list: RowProblem[]) => {
+    const room = MAX_STORED_ERRORS - problems.length
+    if (list.length > room) truncated = true
+    for (let i = 0; i < Math.min(room, list.length); i++) problems.push(list[i]!)
+  }
   const finish = async (status: 'succeeded' | 'rejected' | 'failed', patch: { message?: string | null; created?: number; updated?: number; unchanged?: number } = {}) => {
+    // no heartbeat may write the running status over the final one
+    clearInterval(heartbeat)
+    if (problems.length) await irepo.insertErrors(p.db, id, problems.splice(0))
     await irepo.updateImport(p.db, id, {
       status,
-      rowsRead: counts.rowsRead,
-      rowsValid: counts.rowsValid,
-      rowsInvalid: counts.rowsInvalid,
-      bytesRead: progress.bytes,
-      errorsTruncated: counts.truncated,
+      rowsRead: live.rowsRead,
+      rowsValid: live.rowsValid,
+      rowsInvalid: live.rowsInvalid,
+      bytesRead: live.bytes,
+      errorsTruncated: truncated,
       finishedAt: p.clock.now(),
       heartbeatAt: p.clock.now(),
       ...patch,
@@ -286,216 +363,183 @@ export async function runImport(
     mark = now
     cpuMark = process.cpuUsage()
   }
-  const spoolPath = join(p.config.dataDir, 'imports', `${id}.spool`)
-  let spool: WriteStream | null = null
-  const errors: RowProblem[] = []
-  const flushErrors = async () => {
-    if (errors.length === 0) return
-    const room = MAX_STORED_ERRORS - counts.stored
-    const batch = errors.splice(0)
-    if (room < batch.length) counts.truncated = true
-    const kept = batch.slice(0, Math.max(0, room))
-    await irepo.insertErrors(p.db, id, kept)
-    counts.stored += kept.length
-  }
 
-  // a heartbeat while the import lives (on a server it goes through another pooled connection
-  // even during the apply transaction), so the reaper can tell a running import from a dead one
+  // A heartbeat while the import lives, with its progress. On a server it goes through another
+  // pooled connection even during the import's transaction; on PGlite it waits for the commit.
   const heartbeat = setInterval(() => {
-    irepo.updateImport(p.db, id, { heartbeatAt: p.clock.now() }).catch(() => {})
+    irepo
+      .updateImport(p.db, id, { heartbeatAt: p.clock.now(), status: live.status, rowsRead: live.rowsRead, rowsValid: live.rowsValid, rowsInvalid: live.rowsInvalid, bytesRead: live.bytes })
+      .catch(() => {})
   }, HEARTBEAT_MS)
   heartbeat.unref()
+  let worker: Worker | null = null
   try {
     await irepo.updateImport(p.db, id, { status: 'reading', startedAt: p.clock.now(), heartbeatAt: p.clock.now() })
-    const [catalog, departments, index] = await Promise.all([loadClassCatalog(p, { kind: 'component' }), repo.departments(p.db), locateIndexOf(p)])
-    const deptMap = new Map<string, string>()
-    for (const d of departments) {
-      deptMap.set(d.code, d.id)
-      deptMap.set(d.id, d.id)
+    const [catalog, departments, grids] = await Promise.all([loadClassCatalog(p, { kind: 'component' }), repo.departments(p.db), repo.gridShapes(p.db)])
+    const deptPairs: [string, string][] = departments.flatMap((d) => [[d.code, d.id] as [string, string], [d.id, d.id] as [string, string]])
+    const input: WorkerInput = {
+      path: opts.path,
+      format: imp.format,
+      encoding: imp.encoding as CsvEncoding,
+      crs: imp.crs as Crs,
+      mapping,
+      classes: [...catalog.byCode.values()],
+      departments: deptPairs,
+      grids: { codes: grids.map((g) => g.code), geometries: grids.map((g) => g.geometry) },
+      importId: id,
+      actorId: opts.actor.userId,
     }
-    const attributeNames = new Set([...catalog.byCode.values()].flatMap((c) => c.attributes.map((a) => a.name)))
-    const resolver = new ColumnResolver(mapping, attributeNames)
-    const ctx = { catalog, departments: deptMap, gridAt: (x: number, y: number) => index.gridAt(x, y), crs: imp.crs as Crs }
-    const codes = new CodeSet(1 << 12)
-    /** New rows per (district, class), in file order: the offset of each row's future code. */
-    const groups = new Map<string, number>()
-    let explicitRows = 0
-    await irepo.createStaging(p.db, id)
-    const spoolMeta = { importId: id, actorId: opts.actor.userId }
-    await mkdir(dirname(spoolPath), { recursive: true })
-    spool = createWriteStream(spoolPath)
-    const spoolStream = spool
-    let spooled: string[] = []
-    const flushSpool = async () => {
-      if (spooled.length === 0) return
-      const text = spooled.join('')
-      spooled = []
-      if (!spoolStream.write(text)) await once(spoolStream, 'drain')
-    }
-
-    let chunk: StagedRow[] = []
-    const flushChunk = async () => {
-      if (chunk.length === 0) return
-      const rows = chunk
-      chunk = []
-      lap('read+check')
-      await irepo.stage(p.database, id, rows)
-      lap('stage')
-    }
-    const source = createReadStream(opts.path, { highWaterMark: 1 << 20 })
-    for await (const batch of readRecords(imp.format, source, { encoding: imp.encoding as CsvEncoding, progress })) {
-      for (const rec of batch) {
-        counts.rowsRead++
-        const checked = checkRow(rec, resolver.planFor(rec.header), ctx)
-        const code = 'row' in checked ? checked.row.code : checked.code
-        const firstRow = code ? codes.add(code, rec.rowNo) : null
-        const problems = 'problems' in checked ? checked.problems : []
-        if (firstRow !== null) problems.push({ row: rec.rowNo, column: resolver.columnOf('code') ?? 'code', value: code!, reason: `duplicate code: already in row ${firstRow}` })
-        if (problems.length > 0 || !('row' in checked)) {
-          counts.rowsInvalid++
-          errors.push(...problems)
-        } else {
-          counts.rowsValid++
-          const row = checked.row
-          if (row.code) {
-            explicitRows++
-            chunk.push(row)
-          } else {
-            const key = row.districtCode + row.minorClass
-            const offset = (groups.get(key) ?? 0) + 1
-            groups.set(key, offset)
-            spooled.push(spoolLine(row, offset, spoolMeta))
-          }
-        }
-      }
-      if (errors.length >= 1000) await flushErrors()
-      if (chunk.length >= CHUNK_ROWS) await flushChunk()
-      await flushSpool()
-      if (opts.signal?.aborted) throw new Error('the server is stopping')
-      if (Date.now() - lastBeat >= 1000) {
-        await irepo.updateImport(p.db, id, { rowsRead: counts.rowsRead, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid, bytesRead: progress.bytes, heartbeatAt: p.clock.now() })
-        await report('reading')
-      }
-    }
-    await flushChunk()
-    await flushSpool()
-    spoolStream.end()
-    await once(spoolStream, 'finish')
-    await flushErrors()
-    lap('read+check')
-    await report('reading', {}, true)
-    if (resolver.fields.size === 0 && counts.rowsRead > 0) {
-      await irepo.dropStaging(p.db, id)
-      return await finish('rejected', { message: 'No column of the file matches a component field; give a mapping' })
-    }
-    if (counts.rowsRead === 0) {
-      await irepo.dropStaging(p.db, id)
-      return await finish('rejected', { message: 'The file has no data rows' })
-    }
-    if (counts.rowsInvalid > 0 && imp.mode === 'all-or-nothing') {
-      await irepo.dropStaging(p.db, id)
-      return await finish('rejected', { message: `${counts.rowsInvalid} row(s) have errors; nothing was imported (all-or-nothing). See the error report.` })
-    }
-    if (opts.signal?.aborted) throw new Error('the server is stopping')
-
-    // The apply: one transaction.
-    await irepo.updateImport(p.db, id, { status: 'applying', rowsRead: counts.rowsRead, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid, bytesRead: progress.bytes, heartbeatAt: p.clock.now() })
-    const newAllocated = [...groups.values()].reduce((a, b) => a + b, 0)
-    await report('applying', { rowsApplied: 0, rowsToApply: counts.rowsValid }, true)
+    worker = new Worker(new URL('./import-worker.mjs', import.meta.url), { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 48 } })
+    const reader = worker
+    const stop = () => void reader.terminate()
+    opts.signal?.addEventListener('abort', stop, { once: true })
+    lap('prepare')
+    await report(true)
     const at = p.clock.now()
-    const given = new Set<string>(resolver.fields)
-    let result: { created: number; updated: number; unchanged: number }
-    try {
-      result = await p.db.transaction().execute(async (tx) => {
-        await sql`set local work_mem = '64MB'`.execute(tx)
-        await sql`set local maintenance_work_mem = '256MB'`.execute(tx)
-        if (explicitRows > 0) await irepo.analyzeStaging(tx, id)
-        lap('apply:begin')
-        const missing = explicitRows > 0 ? await irepo.newCodesWithoutLocation(tx, id) : []
-        if (missing.length > 0) {
-          const problems = missing.map((m) => ({ row: m.rowNo, column: resolver.columnOf('code') ?? 'code', value: m.code, reason: 'a new component needs a location (lng and lat, or a geometry)' }))
-          if (imp.mode === 'all-or-nothing') throw new Rejected(problems)
-          await irepo.insertErrors(tx, id, problems)
-          await irepo.deleteStagedRows(tx, id, missing.map((m) => m.rowNo))
-          counts.rowsInvalid += missing.length
-          counts.rowsValid -= missing.length
-          explicitRows -= missing.length
+    const embedded = p.database.kind !== 'postgres'
+    const result = await p.db.transaction().execute(async (tx) => {
+      // PGlite's WASM heap keeps whatever it grew to: smaller sort/hash memory there (measured
+      // in docs/BENCHMARKS.md), a server's backend gives it back at the commit
+      await sql.raw(`set local work_mem = '${embedded ? '16MB' : '64MB'}'`).execute(tx)
+      await irepo.createStaging(tx, id)
+      const bases = new Map<string, number>()
+      /** highest carried-over sequence per group: new codes start above it */
+      let carried = new Map<string, number>()
+      let bulk: { indexes: { name: string; def: string }[]; keys: { name: string; def: string }[] } | null = null
+      let created = 0
+      let explicitRows = 0
+      let done: DoneMessage | null = null
+      for await (const m of messagesOf(reader)) {
+        if (m.type === 'error') throw m.validation ? new DomainError('VALIDATION_FAILED', m.message) : new Error(m.message)
+        if (m.type === 'done') {
+          done = m
+          break
         }
-        if (explicitRows > 0) await irepo.raiseCountersForExplicitCodes(tx, id)
-        const reserved = await irepo.reserveBlocks(
-          tx,
-          [...groups].map(([key, n]) => ({ districtCode: key.slice(0, 6), minorClass: key.slice(6), n })),
-        )
-        const bases = new Map(reserved.map((b) => [b.districtCode + b.minorClass, b.base]))
-        const upd = explicitRows > 0 ? await irepo.applyUpdates(tx, id, { given, at, actorId: opts.actor.userId, actorName: opts.actor.name }) : { matched: 0, updated: 0 }
-        const toInsert = newAllocated + explicitRows - upd.matched
-        let existing = await irepo.componentCount(tx)
-        if (existing === 0 && toInsert >= REBUILD_MIN_ROWS) existing = await repo.count(tx)
-        // a bulk load into a comparatively small table: drop the secondary indexes and foreign
-        // keys, insert, then build the indexes in one pass each and re-add the keys (validated in
-        // one join each) — the same transaction, so nobody ever sees the table without them
-        const bulk = toInsert >= REBUILD_MIN_ROWS && toInsert >= existing
-        const rebuild = bulk ? await irepo.secondaryIndexes(tx) : []
-        const keys = bulk ? await irepo.foreignKeys(tx) : []
-        for (const ix of rebuild) await irepo.dropIndex(tx, ix.name)
-        for (const k of keys) await irepo.dropConstraint(tx, k.name)
-        lap('apply:updates')
-        let created = 0
-        if (newAllocated > 0) {
-          for await (const lines of spoolBatches(spoolPath, APPLY_BATCH_ROWS)) {
-            await irepo.copyComponents(p.database, tx, lines.map((l) => resolveSpoolLine(l, bases)))
-            created += lines.length
-            await report('applying', { rowsApplied: created + upd.matched, rowsToApply: counts.rowsValid }, true)
+        if (m.type === 'codes') {
+          carried = new Map(m.max)
+          continue
+        }
+        Object.assign(live, { rowsRead: m.rowsRead, rowsValid: m.rowsValid, rowsInvalid: m.rowsInvalid, bytes: m.bytes })
+        keep(m.problems)
+        lap('read (waiting for the reader)')
+        // all-or-nothing with errors will roll back: no need to load any more rows
+        const doomed = imp.mode === 'all-or-nothing' && m.rowsInvalid > 0
+        if (!doomed && m.explicit.length) {
+          await irepo.stage(p.database, tx, id, m.explicit)
+          explicitRows += m.explicit.length
+          lap('stage rows with codes')
+        }
+        if (!doomed && m.lines.length) {
+          if (!bulk) {
+            // decide once, from the first batch: is this a bulk load into a comparatively small table?
+            const estimate = fileSize && m.bytes ? (m.rowsRead * fileSize) / m.bytes : m.rowsRead
+            let existing = await irepo.componentCount(tx)
+            if (existing === 0 && estimate >= REBUILD_MIN_ROWS) existing = await repo.count(tx)
+            bulk = estimate >= REBUILD_MIN_ROWS && estimate >= existing ? { indexes: await irepo.secondaryIndexes(tx), keys: await irepo.foreignKeys(tx) } : { indexes: [], keys: [] }
+            for (const ix of bulk.indexes) await irepo.dropIndex(tx, ix.name)
+            for (const k of bulk.keys) await irepo.dropConstraint(tx, k.name)
+            // index builds sort in memory up to this much (on PGlite the WASM heap keeps it afterwards)
+            if (bulk.indexes.length) await sql.raw(`set local maintenance_work_mem = '${embedded ? MAINTENANCE_MEM_EMBEDDED : '128MB'}'`).execute(tx)
           }
+          const unseen = new Set<string>()
+          for (const l of m.lines) {
+            const key = spoolKey(l)
+            if (!bases.has(key)) unseen.add(key)
+          }
+          if (unseen.size) for (const [k, v] of await irepo.lockCounters(tx, [...unseen])) bases.set(k, Math.max(v, carried.get(k) ?? 0))
+          await irepo.copyComponents(p.database, tx, m.lines.map((l) => resolveSpoolLine(l, bases)))
+          created += m.lines.length
+          live.rowsApplied = created
+          lap('copy new components')
         }
-        if (explicitRows > upd.matched) created += await irepo.insertExplicitNew(tx, id, { at, actorId: opts.actor.userId })
-        lap('apply:inserts')
-        for (const ix of rebuild) {
-          await irepo.runDdl(tx, ix.def)
-          lap(`apply:index ${ix.name}`)
-          await report('applying', { rowsApplied: created + upd.matched, rowsToApply: counts.rowsValid }, true)
-        }
-        for (const k of keys) await irepo.addConstraint(tx, k.name, k.def)
-        lap('apply:foreign keys')
-        await irepo.dropStaging(tx, id)
-        const r = { created, updated: upd.updated, unchanged: upd.matched - upd.updated }
-        await irepo.updateImport(tx, id, { ...r, rowsValid: counts.rowsValid, rowsInvalid: counts.rowsInvalid })
-        await appendAudit(
-          tx,
-          opts.actor,
-          { action: 'component.import', entityType: 'componentImport', entityId: id, after: { fileName: imp.fileName, mode: imp.mode, crs: imp.crs, rowsRead: counts.rowsRead, rowsInvalid: counts.rowsInvalid, ...r } },
-          at,
-        )
-        lap('apply:end')
-        return r
-      })
-      lap('apply:commit')
-    } catch (err) {
-      if (err instanceof Rejected) {
-        await irepo.insertErrors(p.db, id, err.problems)
-        counts.rowsInvalid += err.problems.length
-        counts.rowsValid -= err.problems.length
-        await irepo.dropStaging(p.db, id)
-        return await finish('rejected', { message: `${counts.rowsInvalid} row(s) have errors; nothing was imported (all-or-nothing). See the error report.` })
+        reader.postMessage({ type: 'ack' })
+        if (opts.signal?.aborted) throw new Error('the server is stopping')
+        await report()
       }
-      if (isCheckViolation(err)) throw new Error('A code sequence would pass 999999 for some (district, class), or a value broke a database rule; nothing was imported')
-      if (isUniqueViolation(err)) throw new Error('A component code was registered by someone else during the import; nothing was imported, run it again')
-      throw err
-    }
+      if (!done) throw new Error('the reading thread ended without finishing')
+      Object.assign(live, { rowsRead: done.rowsRead, rowsValid: done.rowsValid, rowsInvalid: done.rowsInvalid, bytes: done.bytes })
+      const codeColumn = done.codeColumn ?? 'code'
+      if (done.rowsRead === 0) throw new Rejected('The file has no data rows')
+      if (done.fields.length === 0) throw new Rejected('No column of the file matches a component field; give a mapping')
+      if (imp.mode === 'all-or-nothing' && live.rowsInvalid > 0) throw new Rejected()
+      live.status = 'applying'
+      await report(true)
+      await turn()
+
+      // rows that name a code
+      const groups = new Map(done.groups)
+      const blocks = [...groups].map(([key, n]) => ({ key, base: bases.get(key)!, n }))
+      const given = new Set<string>(done.fields)
+      let upd = { matched: 0, updated: 0 }
+      if (explicitRows > 0) {
+        await irepo.analyzeStaging(tx, id)
+        const bad = [
+          ...(await irepo.newCodesWithoutLocation(tx, id)).map((m) => ({ row: m.rowNo, column: codeColumn, value: m.code, reason: 'a new component needs a location (lng and lat, or a geometry)' })),
+          ...(await irepo.codesInAllocatedBlocks(tx, id, blocks)).map((m) => ({ row: m.rowNo, column: codeColumn, value: m.code, reason: 'this code is among those the same import gives to rows without a code; leave it empty or give another' })),
+        ]
+        if (bad.length > 0) {
+          keep(bad)
+          live.rowsInvalid += bad.length
+          live.rowsValid -= bad.length
+          if (imp.mode === 'all-or-nothing') throw new Rejected()
+          await irepo.deleteStagedRows(tx, id, bad.map((b) => b.row))
+          explicitRows -= bad.length
+        }
+        upd = await irepo.applyUpdates(tx, id, { given, at, actorId: opts.actor.userId, actorName: opts.actor.name })
+        if (explicitRows > upd.matched) created += await irepo.insertExplicitNew(tx, id, { at, actorId: opts.actor.userId })
+        lap('apply rows with codes')
+      }
+      await irepo.finishBlocks(tx, blocks.map((b) => ({ key: b.key, last: b.base + b.n })))
+      if (explicitRows > 0) await irepo.raiseCountersForExplicitCodes(tx, id)
+      for (const ix of bulk?.indexes ?? []) {
+        await irepo.runDdl(tx, ix.def)
+        lap(`index ${ix.name}`)
+        await report(true)
+        await turn()
+      }
+      for (const k of bulk?.keys ?? []) await irepo.addConstraint(tx, k.name, k.def)
+      lap('foreign keys')
+      await irepo.dropStaging(tx, id)
+      const r = { created, updated: upd.updated, unchanged: upd.matched - upd.updated }
+      await irepo.updateImport(tx, id, r)
+      await appendAudit(
+        tx,
+        opts.actor,
+        { action: 'component.import', entityType: 'componentImport', entityId: id, after: { fileName: imp.fileName, mode: imp.mode, crs: imp.crs, rowsRead: live.rowsRead, rowsInvalid: live.rowsInvalid, ...r } },
+        at,
+      )
+      lap('commit')
+      return r
+    })
     if (result.created + result.updated > 10_000) await irepo.analyze(p.db)
     lap('analyze')
-    p.log.info({ importId: id, rows: counts.rowsRead, ...result, seconds: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v) / 1000])), cpuSeconds: Object.fromEntries(Object.entries(cpuTimings).map(([k, v]) => [k, Math.round(v) / 1000])) }, 'component import applied')
+    p.log.info(
+      {
+        importId: id,
+        rows: live.rowsRead,
+        ...result,
+        seconds: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v) / 1000])),
+        cpuSeconds: Object.fromEntries(Object.entries(cpuTimings).map(([k, v]) => [k, Math.round(v) / 1000])),
+      },
+      'component import applied',
+    )
     await p.bus.publish({ type: COMPONENTS_CHANGED, data: { importId: id, action: 'import', created: result.created, updated: result.updated } })
     return await finish('succeeded', result)
   } catch (err) {
-    const message = err instanceof DomainError || err instanceof Error ? err.message : String(err)
-    await irepo.dropStaging(p.db, id).catch(() => {})
-    await flushErrors().catch(() => {})
-    return await finish('failed', { message: `Import failed: ${message}` })
+    if (err instanceof Rejected) {
+      return await finish('rejected', {
+        message: err.message || `${live.rowsInvalid} row(s) have errors; nothing was imported (all-or-nothing). See the error report.`,
+      })
+    }
+    let message = err instanceof Error ? err.message : String(err)
+    if (isCheckViolation(err)) message = 'a code sequence would pass 999999 for some (district, class), or a value broke a database rule'
+    if (isUniqueViolation(err)) message = 'a component code was registered by someone else during the import; run it again'
+    if (err instanceof DomainError) return await finish('rejected', { message })
+    return await finish('failed', { message: `Import failed: ${message}; nothing was imported` })
   } finally {
     clearInterval(heartbeat)
-    spool?.destroy()
-    await rm(spoolPath, { force: true })
+    liveOf(p).delete(id)
+    await worker?.terminate()
     if (opts.deleteFile) await rm(opts.path, { force: true })
   }
 }
@@ -504,7 +548,17 @@ export async function getImport(p: Platform, opts: { caller: AuthUser; importId:
   policy.assert(opts.caller, 'components.import')
   const row = await irepo.findImport(p.db, opts.importId)
   if (!row) throw notFound('Import')
-  return toImportView(row)
+  const view = toImportView(row)
+  // running here: the freshest progress is in memory (the database row is written by heartbeats)
+  const live = liveOf(p).get(opts.importId)
+  if (live && !['succeeded', 'rejected', 'failed'].includes(view.status)) {
+    view.status = live.status
+    view.progress = { rowsRead: live.rowsRead, bytesRead: live.bytes, fraction: view.fileSize ? Math.min(1, live.bytes / view.fileSize) : null }
+    view.rowsValid = live.rowsValid
+    view.rowsInvalid = live.rowsInvalid
+    view.created = live.rowsApplied
+  }
+  return view
 }
 
 export async function listImports(p: Platform, opts: { caller: AuthUser; limit: number }) {
@@ -554,7 +608,7 @@ export async function recoverImports(p: Platform, opts: { all: boolean }): Promi
   const unfinished = await irepo.unfinishedImports(p.db)
   const live = new Set(unfinished.map(stagingTable))
   for (const table of await irepo.stagingTables(p.db)) if (!live.has(table)) await irepo.dropTable(p.db, table)
-  // spool files (and uploads) of imports no process runs any more
+  // uploads of imports no process runs any more
   const dir = join(p.config.dataDir, 'imports')
   const running = new Set([...unfinished, ...runningOf(p).keys()])
   for (const name of await readdir(dir).catch(() => [] as string[])) {

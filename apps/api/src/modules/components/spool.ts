@@ -1,16 +1,14 @@
-import { createReadStream } from 'node:fs'
 import type { StagedRow } from './import-rows.js'
 
 /**
- * The spool of an import's new components: one line per row in the column order of
- * SPOOL_COLUMNS (PostgreSQL COPY text format), written while the file is read and loaded into
- * `components` by the apply transaction. A new row's code is not known until that transaction
- * reserves its block of numbers, so each line starts with two key fields — the offset of the
- * row inside its (district, class) group and the 10-digit group prefix — that the apply turns
- * into the 16-digit code (prefix + base + offset) as it streams the lines in.
+ * COPY lines of an import's new components, in the column order of SPOOL_COLUMNS (PostgreSQL
+ * COPY text format), made by the reading thread and loaded into `components` by the import's
+ * transaction. A new row's code is not known until that transaction has locked its (district,
+ * class) counter, so each line starts with two key fields — the offset of the row inside its
+ * group and the 10-digit group prefix — that become the 16-digit code (prefix + base + offset).
  *
  * Rows with a code of their own (updates, or codes carried over from another system) go to the
- * import's staging table instead, where SQL can match them against the registry.
+ * import's staging table instead, where SQL matches them against the registry.
  */
 export const SPOOL_COLUMNS = [
   'code',
@@ -85,19 +83,26 @@ export interface SpoolMeta {
   actorId: string | null
 }
 
-/** The spool line of a new component (its code still open), with a trailing newline. */
+/** The spool line of a new component (its code still open), without a line break. */
 export function spoolLine(r: StagedRow, offset: number, meta: SpoolMeta): string {
   const p = r.placed!
   const g = p.geometry
-  const geometry = g.type === 'Point' ? `{"type":"Point","coordinates":[${g.coordinates[0]},${g.coordinates[1]}]}` : JSON.stringify(g)
+  // a Point is stored as its lng/lat alone (geometry null)
+  const geometry = g.type === 'Point' ? null : JSON.stringify(g)
   const actor = meta.actorId ?? '\\N'
   return (
     `${offset}\t${r.districtCode}${r.minorClass}\t${r.minorClass}\t${copyText(r.name ?? r.className)}\t${copyText(geometry)}\t` +
     `${p.point[0]}\t${p.point[1]}\t${p.bbox[0]}\t${p.bbox[1]}\t${p.bbox[2]}\t${p.bbox[3]}\t${r.gridCode}\t${copyText(r.location)}\t` +
     `${r.status ?? 'intact'}\t${r.currency ?? 'inUse'}\t${r.authorityDeptId ?? '\\N'}\t${r.ownerDeptId ?? '\\N'}\t${r.maintainerDeptId ?? '\\N'}\t` +
     `${r.dataSource ?? 'other'}\t${r.photos && r.photos.length ? `{${r.photos.join(',')}}` : '{}'}\t${r.installDate ?? '\\N'}\t` +
-    `${r.attributes ? copyText(JSON.stringify(r.attributes)) : '{}'}\t${copyText(r.note)}\t${meta.importId}\t${actor}\t${actor}\n`
+    `${r.attributes ? copyText(JSON.stringify(r.attributes)) : '{}'}\t${copyText(r.note)}\t${meta.importId}\t${actor}\t${actor}`
   )
+}
+
+/** The 10-digit (district + class) group prefix of a spool line. */
+export function spoolKey(line: string): string {
+  const t1 = line.indexOf('\t')
+  return line.slice(t1 + 1, line.indexOf('\t', t1 + 1))
 }
 
 /**
@@ -118,25 +123,4 @@ const UNESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '\\': '\\
 /** The fields of a COPY text line (null for \N), for the server path. */
 export function parseCopyLine(line: string): (string | null)[] {
   return line.split('\t').map((f) => (f === '\\N' ? null : f.includes('\\') ? f.replace(UNESCAPE, (_, c: string) => UNESCAPES[c] ?? c) : f))
-}
-
-/** The spool's lines in batches of `size`. */
-export async function* spoolBatches(path: string, size: number): AsyncGenerator<string[]> {
-  let rest = ''
-  let batch: string[] = []
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = rest + (chunk as string)
-    let start = 0
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      batch.push(text.slice(start, nl))
-      start = nl + 1
-      if (batch.length >= size) {
-        yield batch
-        batch = []
-      }
-    }
-    rest = text.slice(start)
-  }
-  if (rest) batch.push(rest)
-  if (batch.length) yield batch
 }
