@@ -27,6 +27,13 @@ const ParkingMobilePage = lazy(() => import('../features/parking/ParkingMobilePa
 const RegionsPage = lazy(() => import('../features/regions/RegionsPage'));
 const DataManagerPage = lazy(() => import('../features/datasets/DataManagerPage'));
 const CheckRowsPage = lazy(() => import('../features/datasets/CheckRowsPage'));
+// The component pages come in two chunks: registry + detail, and the admins' import + classes.
+const componentPages = () => import('../features/components/pages');
+const componentAdminPages = () => import('../features/components/adminPages');
+const ComponentsPage = lazy(() => componentPages().then((m) => ({ default: m.ComponentsPage })));
+const ComponentDetailPage = lazy(() => componentPages().then((m) => ({ default: m.ComponentDetailPage })));
+const ComponentImportPage = lazy(() => componentAdminPages().then((m) => ({ default: m.ImportPage })));
+const ComponentClassesPage = lazy(() => componentAdminPages().then((m) => ({ default: m.ClassesPage })));
 
 /** Who opens the data manager (the API's datasets.read). */
 const DATA_ROLES = ['admin', 'leader'];
@@ -40,7 +47,7 @@ function page(C: LazyExoticComponent<ComponentType>, fullscreen = false) {
 }
 
 /** Modules later issues fill in; until then each shows a "coming soon" page. */
-const PLACEHOLDERS = ['components', 'community'] as const;
+const PLACEHOLDERS = ['community'] as const;
 
 export const router = createBrowserRouter([
   { path: '/login', element: page(LoginPage, true) },
@@ -64,6 +71,10 @@ export const router = createBrowserRouter([
           { path: '/regions', element: page(RegionsPage) },
           { path: '/data', element: <RequireAnyRole roles={DATA_ROLES}>{page(DataManagerPage)}</RequireAnyRole> },
           { path: '/data/:name/:key', element: <RequireAnyRole roles={DATA_ROLES}>{page(CheckRowsPage)}</RequireAnyRole> },
+          { path: '/components', element: page(ComponentsPage) },
+          { path: '/components/import', element: <RequireRole role="admin">{page(ComponentImportPage)}</RequireRole> },
+          { path: '/components/classes', element: <RequireRole role="admin">{page(ComponentClassesPage)}</RequireRole> },
+          { path: '/components/:code', element: page(ComponentDetailPage) },
           ...PLACEHOLDERS.map((p) => ({ path: `/${p}/*`, element: page(PlaceholderPage) })),
           { path: '/me', element: page(MePage) },
           { path: '/admin/users', element: <RequireRole role="admin">{page(UsersPage)}</RequireRole> },

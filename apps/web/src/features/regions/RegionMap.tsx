@@ -18,6 +18,16 @@ function ringsOf(geometry: Geometry | null): [number, number][][] {
   return [];
 }
 
+/** A marker over the outlines: one thing (a component) or a cluster of `count` things. */
+export interface MapPoint {
+  key: string;
+  lng: number;
+  lat: number;
+  count: number;
+  title?: string;
+  color?: string;
+}
+
 const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
 export function shapeOf(f: Feature, fallbackCode = ''): Shape {
@@ -57,6 +67,9 @@ export function RegionMap({
   onSelect,
   height = 420,
   testId = 'region-map',
+  points,
+  onPoint,
+  fit,
 }: {
   outline?: Shape | null;
   shapes: Shape[];
@@ -65,6 +78,11 @@ export function RegionMap({
   onSelect?: (code: string) => void;
   height?: number;
   testId?: string;
+  /** Markers (components, clusters) drawn above the outlines. */
+  points?: MapPoint[];
+  onPoint?: (p: MapPoint) => void;
+  /** Show this [minLng, minLat, maxLng, maxLat] window instead of fitting the shapes. */
+  fit?: [number, number, number, number] | null;
 }) {
   const { token } = theme.useToken();
   const boxRef = useRef<HTMLDivElement>(null);
@@ -74,14 +92,16 @@ export function RegionMap({
   const view = useMemo(() => {
     let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
     const all = [...(outline ? [outline] : []), ...shapes, ...(overlay ?? [])];
-    for (const s of all)
-      for (const r of s.rings)
-        for (const [x, y] of r) {
-          minX = Math.min(minX, x);
-          maxX = Math.max(maxX, x);
-          minY = Math.min(minY, y);
-          maxY = Math.max(maxY, y);
-        }
+    if (fit) [minX, minY, maxX, maxY] = fit;
+    else
+      for (const s of all)
+        for (const r of s.rings)
+          for (const [x, y] of r) {
+            minX = Math.min(minX, x);
+            maxX = Math.max(maxX, x);
+            minY = Math.min(minY, y);
+            maxY = Math.max(maxY, y);
+          }
     if (!Number.isFinite(minX)) return null;
     const half = 0.0005;
     if (maxX - minX < half) [minX, maxX] = [minX - half, maxX + half];
@@ -92,7 +112,7 @@ export function RegionMap({
     const offX = (W - (maxX - minX) * kx * s) / 2;
     const offY = (H - (maxY - minY) * s) / 2;
     return { x: (lng: number) => offX + (lng - minX) * kx * s, y: (lat: number) => offY + (maxY - lat) * s };
-  }, [outline, shapes, overlay, W, H]);
+  }, [outline, shapes, overlay, fit, W, H]);
 
   if (!view) return <div ref={boxRef} style={{ height, background: token.colorFillTertiary, borderRadius: token.borderRadius }} data-testid={testId} />;
 
@@ -154,6 +174,28 @@ export function RegionMap({
               <text x={cx} y={cy} fontSize={11} textAnchor="middle" fill={token.colorText}>
                 {g.label ?? g.code}
               </text>
+            </g>
+          );
+        })}
+        {(points ?? []).map((pt) => {
+          const r = pt.count > 1 ? Math.min(22, 8 + 3 * Math.log10(pt.count) * 2) : 5;
+          return (
+            <g
+              key={pt.key}
+              data-point={pt.key}
+              data-count={pt.count}
+              transform={`translate(${view.x(pt.lng).toFixed(1)},${view.y(pt.lat).toFixed(1)})`}
+              style={{ cursor: onPoint ? 'pointer' : 'default' }}
+              onClick={() => onPoint?.(pt)}
+            >
+              <circle r={r} fill={pt.color ?? token.colorPrimary} fillOpacity={pt.count > 1 ? 0.75 : 0.9} stroke={token.colorBgContainer} strokeWidth={1.5}>
+                {pt.title && <title>{pt.title}</title>}
+              </circle>
+              {pt.count > 1 && (
+                <text y={4} fontSize={11} textAnchor="middle" fill="#fff" pointerEvents="none">
+                  {pt.count >= 10000 ? `${Math.round(pt.count / 1000)}k` : pt.count}
+                </text>
+              )}
             </g>
           );
         })}
