@@ -58,11 +58,7 @@ async function componentsImport(p: Platform): Promise<LastImport> {
 const num = (v: unknown) => (typeof v === 'number' ? v : null)
 
 async function summarise(p: Platform, scope: QualityScope, name: DatasetName) {
-  const checks = CHECKS[name] ?? []
-  const out = []
-  // one after the other: the embedded database has one connection anyway
-  for (const c of checks) out.push({ key: c.key, severity: c.severity, count: await c.count(p, scope) })
-  return out
+  return Promise.all((CHECKS[name] ?? []).map(async (c) => ({ key: c.key, severity: c.severity, count: await c.count(p, scope) })))
 }
 
 /** Every dataset with count, last import, checks, importer and exporters. */
@@ -70,41 +66,46 @@ export async function listDatasets(p: Platform, opts: { caller: AuthUser }): Pro
   datasetsPolicy.assert(opts.caller, 'datasets.read')
   const scope = scopeOf(opts.caller)
   const scoped = scope.prefixes !== null
-  const regions = await countRegions(p, scope)
-  const components = await countComponents(p, scope)
-  const classes = await countClasses(p)
-  const people = await countUsersAndDepartments(p, scope)
-  const cases = await countCases(p, scope)
-  const parking = await countParking(p, scope)
+  // all at once: a server pool runs them side by side (the embedded database queues them)
+  const [regions, components, classes, people, cases, parking, regionImport, gridImport, classImport, componentImport, checks] = await Promise.all([
+    countRegions(p, scope),
+    countComponents(p, scope),
+    countClasses(p),
+    countUsersAndDepartments(p, scope),
+    countCases(p, scope),
+    countParking(p, scope),
+    auditImport(p, ['regions.import'], (a) => num(a.imported)),
+    auditImport(p, ['regions.import', 'regions.divide'], (a) => num((a.byLevel as Record<string, unknown> | undefined)?.grid) ?? num(a.grids) ?? num(a.imported)),
+    auditImport(p, ['classes.seed'], (a) => num(a.minors)),
+    componentsImport(p),
+    Promise.all((['regions', 'grids', 'components', 'departments', 'users', 'cases'] as const).map(async (n) => [n, await summarise(p, scope, n)] as const)).then((l) => Object.fromEntries(l)),
+  ])
   const roots = scoped ? scope.prefixes!.length ? opts.caller.regionCodes.map((code) => ({ code, name: code })) : [] : await topRegions(p)
   const geojson = (depth: number) => roots.map((r) => ({ format: 'geojson', label: `${r.name} (${r.code})`, href: `/api/v1/regions/${r.code}/geojson?depth=${depth}` }))
-  const regionImport = await auditImport(p, ['regions.import'], (a) => num(a.imported))
-  const gridImport = await auditImport(p, ['regions.import', 'regions.divide'], (a) => num((a.byLevel as Record<string, unknown> | undefined)?.grid) ?? num(a.grids) ?? num(a.imported))
-  const classImport = await auditImport(p, ['classes.seed'], (a) => num(a.minors))
 
   const items: DatasetView[] = [
-    { name: 'regions', count: regions.regions, scoped, breakdown: null, lastImport: regionImport, checks: await summarise(p, scope, 'regions'), import: 'regions', exports: geojson(4) },
-    { name: 'grids', count: regions.grids, scoped, breakdown: null, lastImport: gridImport, checks: await summarise(p, scope, 'grids'), import: 'regions', exports: geojson(4) },
+    { name: 'regions', count: regions.regions, scoped, breakdown: null, lastImport: regionImport, checks: checks['regions']!, import: 'regions', exports: geojson(4) },
+    { name: 'grids', count: regions.grids, scoped, breakdown: null, lastImport: gridImport, checks: checks['grids']!, import: 'regions', exports: geojson(4) },
     {
       name: 'components',
       count: components,
       scoped,
       breakdown: null,
-      lastImport: await componentsImport(p),
-      checks: await summarise(p, scope, 'components'),
+      lastImport: componentImport,
+      checks: checks['components']!,
       import: 'components',
       exports: ['csv', 'xlsx', 'geojson'].map((f) => ({ format: f, label: f.toUpperCase(), href: `/api/v1/components/export?format=${f}` })),
     },
     { name: 'classes', count: classes.minors, scoped: false, breakdown: { majors: classes.majors, minors: classes.minors }, lastImport: classImport, checks: [], import: null, exports: [] },
-    { name: 'departments', count: people.departments, scoped, breakdown: null, lastImport: null, checks: await summarise(p, scope, 'departments'), import: null, exports: [] },
-    { name: 'users', count: people.users, scoped, breakdown: null, lastImport: null, checks: await summarise(p, scope, 'users'), import: null, exports: [] },
+    { name: 'departments', count: people.departments, scoped, breakdown: null, lastImport: null, checks: checks['departments']!, import: null, exports: [] },
+    { name: 'users', count: people.users, scoped, breakdown: null, lastImport: null, checks: checks['users']!, import: null, exports: [] },
     {
       name: 'cases',
       count: cases,
       scoped,
       breakdown: null,
       lastImport: null,
-      checks: await summarise(p, scope, 'cases'),
+      checks: checks['cases']!,
       import: null,
       exports: ['csv', 'xlsx'].map((f) => ({ format: f, label: f.toUpperCase(), href: `/api/v1/cases/export?format=${f}` })),
     },
