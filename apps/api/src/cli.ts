@@ -269,4 +269,31 @@ program
     }
   })
 
+program
+  .command('stats')
+  .description('case statistics of the big screen')
+  .command('rebuild')
+  .description('recompute the rollups from the case history (cases + case_events); case writes wait meanwhile')
+  .option('--check', 'do not rebuild: compare the incremental rollups with a recomputation; exit 1 and list the differences if any')
+  .action(async (o: { check?: boolean }) => {
+    const { checkStats, rebuildStats } = await import('./modules/stats/index.js')
+    const app = await buildApp({ config: config(), logger: false })
+    try {
+      if (o.check) {
+        const diff = await checkStats(app.platform, { limit: 20 })
+        if (diff.total === 0) console.log('stats: the rollups match the case history')
+        else {
+          console.error(`stats: ${diff.total} rollup rows differ from the case history${diff.total > diff.items.length ? ` (first ${diff.items.length})` : ''}:`)
+          for (const d of diff.items) console.error(`  ${d.table} ${JSON.stringify(d.key)}: expected ${d.expected}, found ${d.actual}`)
+          process.exitCode = 1
+        }
+      } else {
+        const r = await rebuildStats(app.platform)
+        console.log(`stats: rebuilt from the case history in ${(r.ms / 1000).toFixed(1)} s — ${Object.entries(r.rows).map(([table, n]) => `${table} ${n}`).join(', ')}`)
+      }
+    } finally {
+      await app.close()
+    }
+  })
+
 await program.parseAsync(process.argv)

@@ -18,7 +18,7 @@ export const parkingModule: FastifyPluginAsyncTypebox = async (app) => {
 }
 
 export { parkingPolicy } from './parking.policy.js'
-export { OCCUPANCY_EVENT } from './occupancy.service.js'
+export { OCCUPANCY_EVENT, regionOccupancy } from './occupancy.service.js'
 export { countParking } from './quality.js'
 export { REVIEW_EVENT } from './gates.service.js'
 export { setAssignStrategy, type AssignStrategy } from './reservations.service.js'
