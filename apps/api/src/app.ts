@@ -30,6 +30,7 @@ import { filesModule } from './modules/files/index.js'
 import { authenticationPlugin, identityModule } from './modules/identity/index.js'
 import { parkingModule } from './modules/parking/index.js'
 import { regionsModule } from './modules/regions/index.js'
+import { simulatorModule } from './modules/simulator/index.js'
 import { statsModule } from './modules/stats/index.js'
 import { systemModule } from './modules/system/index.js'
 
@@ -147,6 +148,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(classesModule, { prefix: '/api/v1' })
   await app.register(componentsModule, { prefix: '/api/v1' })
   await app.register(casesModule, { prefix: '/api/v1' })
+  await app.register(simulatorModule, { prefix: '/api/v1' })
   await app.register(statsModule, { prefix: '/api/v1' })
   await app.register(datasetsModule, { prefix: '/api/v1' })
 

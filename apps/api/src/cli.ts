@@ -9,7 +9,7 @@ import { sealAuditLog, verifyAuditChain } from './platform/audit.js'
 import { buildApp } from './app.js'
 import { startServer } from './server.js'
 import { bootstrapAdmin, createUser } from './modules/identity/index.js'
-import { formatDemoSummary, hasRegions, seedDemo, seedScale } from './modules/demo/index.js'
+import { formatDemoSummary, hasRegions, parseDuration, parseRate, seedDemo, seedScale, Simulator } from './modules/demo/index.js'
 import { exportComponentsCli, importComponentsCli } from './modules/components/index.js'
 import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
 import { DomainError } from './platform/errors.js'
@@ -243,6 +243,52 @@ seed
     } finally {
       await app.close()
     }
+  })
+
+program
+  .command('simulate')
+  .description('the demo people at work: supervisors report, the centre registers and dispatches, departments handle, supervisors check, cases close — through the HTTP API with the demo accounts')
+  .option('--rate <rate>', 'new reports per second, e.g. 2/s or 30/min', '2/s')
+  .option('--url <url>', 'server base URL', 'http://127.0.0.1:3000')
+  .option('--duration <time>', 'stop after this long, e.g. 60s or 5m (default: until Ctrl-C)')
+  .option('--password <password>', 'password of the demo accounts (default: DEMO_PASSWORD)')
+  .option('--pace <factor>', 'multiplies every delay (1: report to close in about a minute)', '1')
+  .option('--seed <n>', 'PRNG seed of the simulated people')
+  .action(async (o: { rate: string; url: string; duration?: string; password?: string; pace: string; seed?: string }) => {
+    let rate: number
+    let durationMs: number | null
+    try {
+      rate = parseRate(o.rate)
+      durationMs = o.duration ? parseDuration(o.duration) : null
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err))
+    }
+    const password = o.password ?? config().demoPassword
+    if (!password) {
+      console.error('civicgrid simulate: give the demo password with --password or DEMO_PASSWORD')
+      process.exitCode = 2
+      return
+    }
+    const sim = new Simulator({ url: o.url.replace(/\/$/, ''), rate, password, durationMs, pace: Number(o.pace) || 1, ...(o.seed ? { seed: Number(o.seed) } : {}), log: (line) => console.error(line) })
+    try {
+      await sim.start()
+    } catch (err) {
+      console.error(`civicgrid simulate: ${err instanceof Error ? err.message : err}`)
+      process.exitCode = 1
+      return
+    }
+    const report = () => {
+      const s = sim.stats
+      const actions = Object.entries(s.actions).map(([k, v]) => `${k} ${v}`).join(', ')
+      console.error(`simulate: ${s.reported} reported; ${actions || 'no actions yet'}; ${s.conflicts} conflicts, ${s.errors} errors${s.lastError ? ` (last: ${s.lastError})` : ''}`)
+    }
+    const every = setInterval(report, 10_000)
+    const onSignal = () => void sim.stop()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    await sim.finished()
+    clearInterval(every)
+    report()
   })
 
 program

@@ -21,3 +21,4 @@ export function formatDemoSummary(r: SeedDemoResult): string {
   return lines.join('\n')
 }
 export { seedScale, SCALE, type SeedScaleOptions, type SeedScaleResult } from './scale.js'
+export { Simulator, parseRate, parseDuration, type SimulatorOptions, type SimulatorStats } from './simulator.js'

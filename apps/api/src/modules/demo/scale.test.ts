@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
 import { createTestApp, type TestApp } from '../../testing/test-app.js'
 import { CASE_TRANSITIONS, STAGE_OF, type CaseState } from '../cases/index.js'
+import { checkStats } from '../stats/index.js'
 import { SCALE, scaleLayout, splitByGrids, tenantDay } from './scale.js'
 import { seedScale, type SeedScaleResult } from './index.js'
 
@@ -121,6 +122,13 @@ describe('seed scale: a synthetic lattice, components and a year of cases', () =
     const [counter] = await rows<{ bad: number }>(a, `select count(*)::int as bad from case_number_counters k
       where k.last <> (select max(right(number, 5)::int) from cases c where c.district_code = k.district_code and left(c.number, 8) = to_char(k.day, 'YYYYMMDD'))`)
     assert.equal(counter!.bad, 0)
+  })
+
+  test('the stats rollups are rebuilt after the load and match the case history', async () => {
+    const diff = await checkStats(a.app.platform)
+    assert.equal(diff.total, 0, JSON.stringify(diff.items.slice(0, 3)))
+    const [n] = await rows<{ n: number }>(a, `select count(*)::int as n from stat_deltas`)
+    assert.equal(n!.n, 0)
   })
 
   test('the data is served by the API: a case with its timeline, a grid, queues', async () => {

@@ -14,6 +14,7 @@ import type { Actor } from '../../platform/audit.js'
 import { DomainError } from '../../platform/errors.js'
 import type { Platform } from '../../platform/platform.js'
 import { createDepartment } from '../identity/index.js'
+import { rebuildStats } from '../stats/index.js'
 import * as repo from './scale.repository.js'
 import type { DistrictLattice, RegionRow } from './scale.repository.js'
 
@@ -55,7 +56,7 @@ export interface SeedScaleOptions {
   rebuildIndexesFrom?: number
   /**
    * Runs after the commit: rebuild what triggers on cases/case_events maintain (the triggers are
-   * off during the load), e.g. the stats rollups.
+   * off during the load). Default: the stats rollups (`rebuildStats`).
    */
   afterLoad?: () => Promise<string | void>
 }
@@ -199,6 +200,13 @@ export async function seedScale(p: Platform, opts: SeedScaleOptions): Promise<Se
     lap('regions', layout.regions.length + grids)
 
     const componentBatch = opts.batch ?? 100_000
+    const rebuildComponents = opts.components > 0 && opts.components >= (opts.rebuildIndexesFrom ?? SCALE.rebuildIndexesFrom)
+    const componentIndexes = rebuildComponents ? await repo.secondaryIndexes(tx, ['components']) : []
+    const componentFks = rebuildComponents ? await repo.foreignKeys(tx, ['components']) : []
+    if (rebuildComponents) {
+      await repo.dropForeignKeys(tx, componentFks)
+      await repo.dropIndexes(tx, componentIndexes.map((x) => x.name))
+    }
     let done = 0
     for (const [i, d] of layout.districts.entries()) {
       const n = componentsPer[i]!
@@ -208,6 +216,10 @@ export async function seedScale(p: Platform, opts: SeedScaleOptions): Promise<Se
         done += to - from
         log(`scale: components ${fmt(done)} / ${fmt(opts.components)}`)
       }
+    }
+    if (rebuildComponents) {
+      await repo.createIndexes(tx, componentIndexes.map((x) => x.def))
+      await repo.addForeignKeys(tx, componentFks)
     }
     if (opts.components > 0) await repo.updateComponentCounters(tx, districts)
     lap('components', opts.components)
@@ -258,9 +270,15 @@ export async function seedScale(p: Platform, opts: SeedScaleOptions): Promise<Se
     lap('counters and analyze', 0)
   })
 
-  if (opts.afterLoad) {
+  const afterLoad =
+    opts.afterLoad ??
+    (async () => {
+      const r = await rebuildStats(p)
+      return `stats rollups rebuilt (${Object.entries(r.rows).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')})`
+    })
+  {
     const t = performance.now()
-    const line = await opts.afterLoad()
+    const line = await afterLoad()
     seconds.afterLoad = Math.round((performance.now() - t) / 100) / 10
     log(`scale: after the load: ${line ?? 'done'} (${seconds.afterLoad} s)`)
   }

@@ -1,0 +1,6 @@
+import { definePolicy } from '../../platform/access.js'
+
+export const simulatorPolicy = definePolicy({
+  'simulator.read': ['admin'],
+  'simulator.control': ['admin'],
+})
