@@ -29,7 +29,11 @@ export interface Journey {
  * A real server process on a fresh data directory (embedded DB, or a fresh database on the
  * test PostgreSQL) and Debian's Chromium driven by playwright-core.
  */
-export async function startJourney(env: Record<string, string> = {}): Promise<Journey> {
+export async function startJourney(
+  env: Record<string, string> = {},
+  /** Runs before the server starts, with the environment it will get (e.g. to seed the demo through the CLI). */
+  prepare?: (serverEnv: Record<string, string>) => void | Promise<void>,
+): Promise<Journey> {
   ensureWebBuilt()
   mkdirSync(ARTIFACTS, { recursive: true })
   const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-e2e-'))
@@ -40,7 +44,9 @@ export async function startJourney(env: Record<string, string> = {}): Promise<Jo
     dbEnv.DATABASE_URL = db.url
     drop = db.drop
   }
-  const server = await startServerProcess({ DATA_DIR: dataDir, ADMIN_PASSWORD, SECRET_KEY: 'e2e-secret-0123456789abcdefghijklmnop', ...dbEnv, ...env })
+  const serverEnv = { DATA_DIR: dataDir, ADMIN_PASSWORD, SECRET_KEY: 'e2e-secret-0123456789abcdefghijklmnop', ...dbEnv, ...env }
+  await prepare?.(serverEnv)
+  const server = await startServerProcess(serverEnv)
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
