@@ -148,9 +148,17 @@ export interface ReportContext {
   lng: number
   lat: number
   source: CaseSource
+  /** The instant of the report. */
+  now: Date
+  /** The case number's sequence, reserved before any transaction (PostgreSQL); null: the intake statement takes it. */
+  seq: number | null
 }
 
-/** Check who may report as what, and locate the point in its grid. */
+/**
+ * Check who may report as what, locate the point in its grid and, on PostgreSQL, reserve the case
+ * number — here, outside the intake transaction: waiting for a pool connection while holding
+ * one would deadlock a busy pool. A refused or replayed report leaves a gap in the numbers.
+ */
 export async function prepareReport(p: Platform, opts: { caller: AuthUser; input: CreateCaseInput }): Promise<ReportContext> {
   const { caller, input } = opts
   casesPolicy.assert(caller, 'cases.report')
@@ -160,7 +168,10 @@ export async function prepareReport(p: Platform, opts: { caller: AuthUser; input
   const [lng, lat] = toWgs84((input.crs ?? 'WGS84') as Crs, input.lng, input.lat)
   const place = await locatePoint(p, lng, lat)
   if (!place?.grid) throw invalid([{ field: 'lng', reason: 'the point is in no unit grid of this deployment' }], 'The location is outside every unit grid')
-  return { calendar: await workCalendar(p), place: { ...place, grid: place.grid }, lng, lat, source }
+  const calendar = await workCalendar(p)
+  const now = p.clock.now()
+  const seq = await reserveCaseNumber(p, place.grid.code.slice(0, 6), localDateOf(calendar, now))
+  return { calendar, place: { ...place, grid: place.grid }, lng, lat, source, now, seq }
 }
 
 /**
@@ -174,7 +185,7 @@ export async function reportCase(
   opts: { actor: Actor; caller: AuthUser; input: CreateCaseInput; context: ReportContext },
 ): Promise<UnitOfWork<{ case: CaseView; duplicates: { id: string; number: string; state: string; distanceM: number; reportedAt: string }[] }>> {
   const { caller, input } = opts
-  const { calendar, place, lng, lat, source } = opts.context
+  const { calendar, place, lng, lat, source, now, seq } = opts.context
   const klass = await cachedClass(p, tx, input.classKind, input.minorClass)
   if (!klass || klass.retired) throw invalid([{ field: 'minorClass', reason: klass ? 'this class is retired' : `no ${input.classKind} class ${input.minorClass}` }])
   // A component fault names the component: its class must match and its maintainer (养护单位), else its authority (主管部门), is proposed.
@@ -185,7 +196,6 @@ export async function reportCase(
   }
   await assertPhotosExist(tx, input.photos ?? [])
 
-  const now = p.clock.now()
   const settings = await cachedClassSettings(p, tx, input.classKind, input.minorClass)
   const gridCode = place.grid.code
   const districtCode = gridCode.slice(0, 6)
@@ -206,7 +216,6 @@ export async function reportCase(
   // The case, its first event and its audit row go in one statement. On PostgreSQL the number was
   // reserved in a block outside this transaction, so no row is locked here that other intakes need.
   const day = localDateOf(calendar, now)
-  const seq = await reserveCaseNumber(p, districtCode, day)
   const id = randomUUID()
   const row = await repo.insertReported(tx, {
     day,
