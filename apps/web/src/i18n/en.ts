@@ -73,6 +73,16 @@ const en: Mirror<typeof zhCN> = {
   dashboard: {
     welcome: 'Welcome, {{name}}',
     subtitle: 'The dashboard will summarise cases, components and community activity in your area.',
+    simulator: {
+      title: 'Demo simulator',
+      hint: 'The demo accounts at work: supervisors report, the shift leader registers, the dispatcher dispatches, departments handle, supervisors check, cases close. Demo mode only.',
+      running: 'Running',
+      stopped: 'Stopped',
+      rate: 'Report rate',
+      perSecond: 'per second',
+      password: 'Demo password (without DEMO_PASSWORD)',
+      stats: '{{reported}} reported, {{actions}} steps taken, {{errors}} errors',
+    },
   },
   roles: {
     admin: 'Administrator',

@@ -69,6 +69,16 @@ const zhCN = {
   dashboard: {
     welcome: '欢迎，{{name}}',
     subtitle: '工作台将汇总您辖区内的案件、部件与社区动态。',
+    simulator: {
+      title: '演示模拟器',
+      hint: '模拟演示账号按流程工作：监督员上报，值班长立案，派遣员派遣，部门处置，监督员核查，结案。仅演示模式可用。',
+      running: '运行中',
+      stopped: '已停止',
+      rate: '上报速率',
+      perSecond: '件/秒',
+      password: '演示账号密码（未设置 DEMO_PASSWORD 时）',
+      stats: '已上报 {{reported}} 件，已办理 {{actions}} 步，错误 {{errors}} 次',
+    },
   },
   roles: {
     admin: '系统管理员',
