@@ -79,14 +79,10 @@ describe('journey: the big screen', () => {
   let operator: ApiClient
   const errors: string[] = []
   let loads = 0
-  /** Null when the stats API answers; else why the journey is skipped (the backend not being in this build). */
-  let missing: string | null = null
 
   before(async () => {
     j = await startJourney({}, seedSmallDemo)
     operator = await signIn(j.url, 'operator', PASSWORD)
-    const probe = await operator.call('GET', '/stats/kpis')
-    if (probe.status === 404 && /^Route /.test(String(probe.body?.detail))) missing = 'the stats API (GET /api/v1/stats/...) is not in this build'
     ;({ context, page } = await j.newPage({ viewport: { width: 1920, height: 1080 } }))
     page.on('pageerror', (e) => errors.push(e.message))
     await signInPage(page, j.url, 'leader', PASSWORD)
@@ -96,8 +92,7 @@ describe('journey: the big screen', () => {
     await j?.close()
   })
 
-  test('the screen loads with the demo data and shows Nanjing by district', async (t) => {
-    if (missing) return t.skip(missing)
+  test('the screen loads with the demo data and shows Nanjing by district', async () => {
     await page.goto(`${j.url}/screen`)
     await page.getByTestId('kpi-reported').waitFor(WAIT)
     const map = await waitForMap(page, CITY)
@@ -115,8 +110,7 @@ describe('journey: the big screen', () => {
     await j.screenshot(page, 'screen-city')
   })
 
-  test('clicking a district on the map drills into its streets', async (t) => {
-    if (missing) return t.skip(missing)
+  test('clicking a district on the map drills into its streets', async () => {
     await clickRegion(page, GULOU)
     const gulou = await waitForMap(page, GULOU)
     assert.ok(gulou.shapes > 1, 'several streets')
@@ -129,7 +123,6 @@ describe('journey: the big screen', () => {
   })
 
   test('a case reported through the API appears in the live feed and moves the KPI card, without a reload', async (t) => {
-    if (missing) return t.skip(missing)
     page.on('load', () => loads++)
     await page.evaluate(() => {
       ;(window as unknown as { screenMarker: string }).screenMarker = 'still here'
@@ -163,8 +156,7 @@ describe('journey: the big screen', () => {
     copyFileSync(join(ARTIFACTS, 'screen-live.png'), join(ARTIFACTS, 'screen.png'))
   })
 
-  test('the breadcrumb goes back up to the city', async (t) => {
-    if (missing) return t.skip(missing)
+  test('the breadcrumb goes back up to the city', async () => {
     await page.getByTestId('screen-breadcrumb').getByRole('button', { name: '南京市' }).click()
     const city = await waitForMap(page, CITY)
     assert.equal(city.shapes, 11)
@@ -172,8 +164,7 @@ describe('journey: the big screen', () => {
     assert.match(await page.getByTestId('screen-title').innerText(), /南京市/)
   })
 
-  test('the snapshot button downloads the screen as a PNG', async (t) => {
-    if (missing) return t.skip(missing)
+  test('the snapshot button downloads the screen as a PNG', async () => {
     const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.getByTestId('screen-snapshot').click()])
     assert.match(download.suggestedFilename(), /^civicgrid-screen-320100-.*\.png$/)
     const path = join(ARTIFACTS, 'screen-snapshot.png')
@@ -184,8 +175,7 @@ describe('journey: the big screen', () => {
     assert.equal(png.readUInt32BE(20), 1080, 'height')
   })
 
-  test('the screen switches to English', async (t) => {
-    if (missing) return t.skip(missing)
+  test('the screen switches to English', async () => {
     await page.getByTestId('lang-switch').getByText('English').click()
     await page.getByText('Reported today').waitFor(WAIT)
     assert.match(await page.getByTestId('screen-title').innerText(), /city operations/)
@@ -194,8 +184,7 @@ describe('journey: the big screen', () => {
     await page.getByText('今日上报').waitFor(WAIT)
   })
 
-  test('the printable summary renders with its charts and tables, and prints on A4', async (t) => {
-    if (missing) return t.skip(missing)
+  test('the printable summary renders with its charts and tables, and prints on A4', async () => {
     const summary = await context.newPage()
     summary.on('pageerror', (e) => errors.push(e.message))
     await summary.goto(`${j.url}/screen/summary?period=day&region=${CITY}`)
