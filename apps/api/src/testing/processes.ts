@@ -20,7 +20,12 @@ export async function startServerProcess(env: Record<string, string>): Promise<{
   child.stderr!.on('data', (d) => (out += d))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 180_000) // generous: CI machines are shared and a cold tsx start is slow
+    // Generous: CI machines are shared and a cold tsx start is slow. A server that never got
+    // ready is killed, or it would outlive the test and hold its data directory.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`server did not start:\n${out}`))
+    }, 180_000)
     const onData = () => {
       const m = /ready at (http:\/\/[^\s]+)/.exec(out)
       if (m) {
