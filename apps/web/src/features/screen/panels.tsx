@@ -182,7 +182,7 @@ export function RegionRanking({ items, onPick, limit = 8 }: { items: RegionRow[]
             </td>
             <td className="num">{r.reported}</td>
             <td className="num">{r.closed}</td>
-            <td className="num">{pct(r.onTimeRate)}</td>
+            <td className="num">{r.closed === 0 ? '—' : pct(r.onTimeRate)}</td>
           </tr>
         ))}
       </tbody>
