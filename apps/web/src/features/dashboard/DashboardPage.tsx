@@ -1,10 +1,7 @@
 import { Typography } from 'antd';
-import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../../app/session';
-
-// the admins' simulator switch is its own chunk, so the dashboard's budget does not carry its form controls
-const SimulatorCard = lazy(() => import('./SimulatorCard').then((m) => ({ default: m.SimulatorCard })));
+import { SimulatorCard } from './SimulatorCard';
 
 /** Landing page after sign-in; dashboard widgets arrive with the dashboard module. */
 export default function DashboardPage() {
@@ -14,11 +11,7 @@ export default function DashboardPage() {
     <>
       <Typography.Title level={3}>{t('dashboard.welcome', { name: user?.displayName ?? '' })}</Typography.Title>
       <Typography.Paragraph type="secondary">{t('dashboard.subtitle')}</Typography.Paragraph>
-      {hasRole('admin') && (
-        <Suspense fallback={null}>
-          <SimulatorCard />
-        </Suspense>
-      )}
+      {hasRole('admin') && <SimulatorCard />}
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { Card, Input, InputNumber, Space, Switch, Typography } from 'antd';
+import { Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../lib/api';
@@ -46,22 +46,32 @@ export function SimulatorCard() {
     }
   };
   const actions = Object.values(status.actions).reduce((s, n) => s + n, 0);
+  // native inputs and a plain frame: nothing new for the route chunks to share (the case detail page sits at its bundle budget)
   return (
-    <Card title={t('dashboard.simulator.title')} style={{ maxWidth: 560 }} data-testid="simulator-card">
+    <section data-testid="simulator-card" style={{ maxWidth: 560, border: '1px solid rgba(5, 5, 5, 0.06)', borderRadius: 8, padding: 16, marginTop: 16 }}>
+      <Typography.Title level={5} style={{ marginTop: 0 }}>
+        {t('dashboard.simulator.title')}
+      </Typography.Title>
       <Typography.Paragraph type="secondary">{t('dashboard.simulator.hint')}</Typography.Paragraph>
-      <Space wrap>
-        <Switch checked={status.running} loading={busy} onChange={(v) => void toggle(v)} aria-label={t('dashboard.simulator.title')} />
-        <span>{status.running ? t('dashboard.simulator.running') : t('dashboard.simulator.stopped')}</span>
-        <InputNumber min={0.1} max={50} step={0.5} value={rate} onChange={(v) => setRate(v ?? 2)} addonAfter={t('dashboard.simulator.perSecond')} aria-label={t('dashboard.simulator.rate')} />
+      <div style={{ display: 'flex', flexWrap: 'wrap', gap: 12, alignItems: 'center' }}>
+        <label>
+          <input type="checkbox" role="switch" checked={status.running} disabled={busy} onChange={(e) => void toggle(e.target.checked)} aria-label={t('dashboard.simulator.title')} />{' '}
+          {status.running ? t('dashboard.simulator.running') : t('dashboard.simulator.stopped')}
+        </label>
+        <label>
+          {t('dashboard.simulator.rate')}{' '}
+          <input type="number" min={0.1} max={50} step={0.5} value={rate} onChange={(e) => setRate(Number(e.target.value) || 2)} style={{ width: 72 }} />{' '}
+          {t('dashboard.simulator.perSecond')}
+        </label>
         {!status.running && (
-          <Input.Password placeholder={t('dashboard.simulator.password')} value={password} onChange={(e) => setPassword(e.target.value)} style={{ width: 200 }} autoComplete="off" />
+          <input type="password" placeholder={t('dashboard.simulator.password')} value={password} onChange={(e) => setPassword(e.target.value)} style={{ width: 240 }} autoComplete="off" />
         )}
-      </Space>
+      </div>
       {status.startedAt && (
         <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
           {t('dashboard.simulator.stats', { reported: status.reported, actions, errors: status.errors })}
         </Typography.Paragraph>
       )}
-    </Card>
+    </section>
   );
 }
