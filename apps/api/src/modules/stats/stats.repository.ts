@@ -171,6 +171,10 @@ export const statsRepository = {
     return counts
   },
 
+  async analyze(db: Executor) {
+    await sql.raw(`analyze ${ROLLUPS.map((r) => r.table).join(', ')}`).execute(db)
+  },
+
   /**
    * Compare the incremental rollups (rollup rows + pending deltas) with a recomputation from the
    * case history, table by table; run it in one snapshot (repeatable read) so both sides agree.

@@ -41,6 +41,8 @@ export async function takeStatsSnapshot(p: Platform, now = p.clock.now()): Promi
 export async function rebuildStats(p: Platform): Promise<{ rows: Record<string, number>; ms: number }> {
   const t0 = performance.now()
   const rows = await p.db.transaction().execute((tx) => repo.rebuild(tx, { tz: p.config.timeZone, now: p.clock.now() }))
+  // Fresh statistics for the planner: the tables were just emptied and refilled.
+  await repo.analyze(p.db)
   return { rows, ms: Math.round(performance.now() - t0) }
 }
 
