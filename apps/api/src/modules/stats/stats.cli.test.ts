@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
-import { openDatabase } from '../../platform/db/database.js'
-import { runCli } from '../../testing/processes.js'
-import { createServerTestDatabase, TEST_DATABASE_URL } from '../../testing/test-db.js'
+import type { Db } from '../../platform/db/database.js'
+import { cliTarget, runCli } from '../../testing/processes.js'
 
 describe('civicgrid stats rebuild [--check]', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-stats-cli-'))
-  let env: Record<string, string>
-  let drop = async () => {}
-  before(async () => {
-    env = { DATA_DIR: dataDir, SECRET_KEY: 'cli-test-secret-0123456789abcdefghijk', LOG_LEVEL: 'silent' }
-    if (TEST_DATABASE_URL) {
-      const created = await createServerTestDatabase(TEST_DATABASE_URL)
-      env.DATABASE_URL = created.url
-      drop = created.drop
-    }
-  })
-  after(async () => {
-    await drop()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
+  const target = cliTarget('civicgrid-stats-cli-')
+  const env = target.env
+  before(target.setup)
+  after(target.teardown)
 
-  const withDb = async (f: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<unknown>) => {
-    const database = await openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'pglite', dataDir })
+  const withDb = async (f: (db: Db) => Promise<unknown>) => {
+    const database = await target.open()
     try {
       await f(database.db)
     } finally {
