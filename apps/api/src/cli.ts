@@ -12,6 +12,7 @@ import { bootstrapAdmin, createUser } from './modules/identity/index.js'
 import { formatDemoSummary, hasRegions, parseDuration, parseRate, seedDemo, seedScale, Simulator } from './modules/demo/index.js'
 import { exportComponentsCli, importComponentsCli } from './modules/components/index.js'
 import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
+import { checkStats, rebuildStats } from './modules/stats/index.js'
 import { DomainError } from './platform/errors.js'
 
 function config(): Config {
@@ -28,6 +29,19 @@ function config(): Config {
 
 const openConfigured = (c: Config) =>
   openDatabase(c.databaseUrl ? { kind: 'postgres', url: c.databaseUrl } : { kind: 'pglite', dataDir: c.dataDir })
+
+/** Run a command against a built app: an error is printed (with a validation error's fields) and exits 1; the app always closes. */
+async function withApp(run: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<void>) {
+  const app = await buildApp({ config: config(), logger: false })
+  try {
+    await run(app)
+  } catch (err) {
+    console.error(err instanceof DomainError && err.extra.errors ? `${err.message}: ${JSON.stringify(err.extra.errors)}` : err instanceof Error ? err.message : err)
+    process.exitCode = 1
+  } finally {
+    await app.close()
+  }
+}
 
 const program = new Command('civicgrid').description('civicgrid — grid-based urban and community governance (网格化管理)')
 
@@ -65,8 +79,7 @@ user
   .option('-s, --scope <regionCode...>', 'region codes the user works in')
   .option('-d, --department <id>', 'department id (for department handlers)')
   .action(async (o: { username: string; password: string; name?: string; role?: Role[]; scope?: string[]; department?: string }) => {
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       const created = await createUser(app.platform, {
         actor: { ...SYSTEM_ACTOR, name: 'cli' },
         input: {
@@ -79,12 +92,7 @@ user
         },
       })
       console.log(`created user ${created.username} (${created.id}) roles=${created.roles.join(',')}`)
-    } catch (err) {
-      console.error(err instanceof Error ? err.message : err)
-      process.exitCode = 1
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 const importCmd = program.command('import').description('import base data')
@@ -103,8 +111,7 @@ importCmd
   .option('--approximate', 'mark the outlines as approximate')
   .action(async (file: string, o: { level?: string; codeProp: string; nameProp: string; parentProp?: string; levelProp?: string; crs: string; dryRun?: boolean; keepValid?: boolean; legacyGridCodes?: boolean; approximate?: boolean }) => {
     if (!['WGS84', 'GCJ-02', 'BD-09'].includes(o.crs)) throw new InvalidArgumentError(`unknown crs ${o.crs}`)
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       const report = await importRegions(app.platform, {
         actor: { ...SYSTEM_ACTOR, name: 'cli' },
         input: {
@@ -126,12 +133,7 @@ importCmd
       const s = report.summary
       console.log(`${s.features} feature(s): ${s.valid} valid, ${s.rejected} rejected, ${s.errors} error(s), ${s.warnings} warning(s); ${report.committed ? `imported ${s.imported}` : report.dryRun ? 'dry run, nothing written' : 'nothing imported'}`)
       if (!report.committed && !report.dryRun) process.exitCode = 1
-    } catch (err) {
-      console.error(err instanceof Error ? err.message : err)
-      process.exitCode = 1
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 importCmd
@@ -144,15 +146,9 @@ importCmd
   .option('--mapping <json>', 'JSON {field: column}, e.g. {"minorClass":"类别","lng":"X"}')
   .option('--errors <file>', 'write the error report (row, column, value, reason) to this CSV file')
   .action(async (file: string, o: { format?: string; keepValid?: boolean; crs: string; encoding: string; mapping?: string; errors?: string }) => {
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       process.exitCode = await importComponentsCli(app.platform, file, { ...o, mode: o.keepValid ? 'keep-valid' : 'all-or-nothing' })
-    } catch (err) {
-      console.error(err instanceof DomainError && err.extra.errors ? `${err.message}: ${JSON.stringify(err.extra.errors)}` : err instanceof Error ? err.message : err)
-      process.exitCode = 1
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 program
@@ -167,15 +163,9 @@ program
   .option('--status <statuses>', 'only these statuses (intact, damaged, lost, occupied), comma separated')
   .option('--crs <crs>', 'coordinate system of the output', 'WGS84')
   .action(async (o: { format: string; out?: string; region?: string; class?: string; status?: string; crs: string }) => {
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       await exportComponentsCli(app.platform, { ...o, ...(o.class ? { minorClass: o.class } : {}) })
-    } catch (err) {
-      console.error(err instanceof Error ? err.message : err)
-      process.exitCode = 1
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 const seed = program.command('seed').description('fill the database with generated data')
@@ -189,11 +179,11 @@ seed
   .option('--size <size>', 'small (one pilot community, ~150 cases) or default', 'default')
   .option('--at <time>', 'end of the 30-day history, ISO 8601 (default: now)')
   .action(async (o: { seed: number; size: string; at?: string }) => {
-    if (o.size !== 'small' && o.size !== 'default') throw new InvalidArgumentError(`unknown size ${o.size}`)
+    const size = o.size
+    if (size !== 'small' && size !== 'default') throw new InvalidArgumentError(`unknown size ${size}`)
     const at = o.at ? new Date(o.at) : undefined
     if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`not a time: ${o.at}`)
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       if (await hasRegions(app.platform)) {
         console.error('civicgrid: the database has regions already; the demo seeds an empty territory only (use a fresh DATA_DIR or database)')
         process.exitCode = 1
@@ -203,15 +193,10 @@ seed
       const admin = await bootstrapAdmin(app.platform)
       if (admin.created) console.log(`\n  civicgrid: created user "admin", ${admin.password ? `password: ${admin.password}  (shown once; change it after signing in)` : 'password from ADMIN_PASSWORD'}`)
       const started = performance.now()
-      const result = await seedDemo(app, { seed: o.seed, size: o.size, ...(at ? { at } : {}), log: (line) => console.error(line) })
+      const result = await seedDemo(app, { seed: o.seed, size, ...(at ? { at } : {}), log: (line) => console.error(line) })
       console.error(`demo: done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
       console.log(`\n${formatDemoSummary(result)}\n`)
-    } catch (err) {
-      console.error(err instanceof Error ? err.message : err)
-      process.exitCode = 1
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 const count = (v: string) => {
@@ -231,18 +216,12 @@ seed
   .action(async (o: { grids: number; components: number; cases: number; seed: number; at?: string; append?: boolean }) => {
     const at = o.at ? new Date(o.at) : undefined
     if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`not a time: ${o.at}`)
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       const started = performance.now()
       const r = await seedScale(app.platform, { grids: o.grids, components: o.components, cases: o.cases, seed: o.seed, append: Boolean(o.append), ...(at ? { at } : {}), log: (line) => console.error(line) })
       const s = (performance.now() - started) / 1000
       console.log(`scale: ${r.counts.districts} districts (${r.districts[0]}…${r.districts.at(-1)}), ${r.counts.streets} streets, ${r.counts.communities} communities, ${r.counts.grids} grids, ${r.counts.components} components, ${r.counts.cases} cases with ${r.counts.caseEvents} events in ${s.toFixed(1)} s (seed ${r.seed}, at ${r.at})`)
-    } catch (err) {
-      console.error(err instanceof DomainError && err.extra.errors ? `${err.message}` : err instanceof Error ? err.message : err)
-      process.exitCode = 1
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 program
@@ -322,9 +301,7 @@ program
   .description('recompute the rollups from the case history (cases + case_events); case writes wait meanwhile')
   .option('--check', 'do not rebuild: compare the incremental rollups with a recomputation; exit 1 and list the differences if any')
   .action(async (o: { check?: boolean }) => {
-    const { checkStats, rebuildStats } = await import('./modules/stats/index.js')
-    const app = await buildApp({ config: config(), logger: false })
-    try {
+    await withApp(async (app) => {
       if (o.check) {
         const diff = await checkStats(app.platform, { limit: 20 })
         if (diff.total === 0) console.log('stats: the rollups match the case history')
@@ -337,9 +314,7 @@ program
         const r = await rebuildStats(app.platform)
         console.log(`stats: rebuilt from the case history in ${(r.ms / 1000).toFixed(1)} s — ${Object.entries(r.rows).map(([table, n]) => `${table} ${n}`).join(', ')}`)
       }
-    } finally {
-      await app.close()
-    }
+    })
   })
 
 await program.parseAsync(process.argv)
