@@ -295,17 +295,12 @@ describe('journey: a case from the street to closed, live across roles; a report
     await op.getByRole('menuitem', { name: /案件/ }).click()
     await op.getByRole('tab', { name: '全部' }).click()
     await op.getByTestId('case-filters').getByPlaceholder('描述或地址').fill('市民反映')
-    // A live reload started by an earlier event can land after the filtered one: apply again until the list shows only the match.
-    const onlyTheMatch = () => {
+    await op.getByTestId('case-filters-apply').click()
+    // Live reloads (the intake's own events arrive around now) must not bring back the unfiltered list.
+    await op.waitForFunction(() => {
       const rows = document.querySelectorAll('[data-testid="case-queue-all"] tbody tr.ant-table-row')
       return rows.length === 1 && rows[0]!.textContent!.includes('市民反映')
-    }
-    for (let attempt = 1; ; attempt++) {
-      await op.getByTestId('case-filters-apply').click()
-      const shown = await op.waitForFunction(onlyTheMatch, undefined, { timeout: 15_000 }).then(() => true, () => false)
-      if (shown) break
-      if (attempt === 3) throw new Error('the filtered list never showed exactly the matching case')
-    }
+    }, undefined, WAIT)
     await j.screenshot(op, 'cases-all-filtered')
     const href = await op.getByTestId('case-export-csv').getAttribute('href')
     const csv = await op.request.get(`${j.url}${href}`)

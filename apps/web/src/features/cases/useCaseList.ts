@@ -77,7 +77,13 @@ export function useCaseList(query: Query, onError: (e: unknown) => void, opts: {
     void fetchPage('first');
   }, [fetchPage]);
 
-  // Bursts of events (one action publishes one, the overdue scan many) cost one reload.
+  // Bursts of events (one action publishes one, the overdue scan many) cost one reload. The
+  // timer calls the latest fetchPage: a reload scheduled before the filter changed must load the
+  // new filter, not overwrite its result with the old one.
+  const latestFetch = useRef(fetchPage);
+  useEffect(() => {
+    latestFetch.current = fetchPage;
+  }, [fetchPage]);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const live = opts.live ?? true;
   const onSignal = useCallback(() => {
@@ -85,9 +91,9 @@ export function useCaseList(query: Query, onError: (e: unknown) => void, opts: {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(() => {
       timer.current = null;
-      void fetchPage('refresh');
+      void latestFetch.current('refresh');
     }, 250);
-  }, [fetchPage, live]);
+  }, [live]);
   useCaseSignals(onSignal);
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
