@@ -296,6 +296,19 @@ export interface NewReservation {
   charge: { amountFen: number; ownerFen: number; communityFen: number; platformFen: number }
 }
 
+/** What `parking_book` did: booked, or why not (`refused`: the limits, ban and permit it read). */
+export interface BookOutcome {
+  outcome: 'booked' | 'conflict' | 'noSpace' | 'refused'
+  reservationId: string | null
+  spaceId: string | null
+  spaceCode: string | null
+  spaceType: SpaceType | null
+  byAccount: number | null
+  byPlate: number | null
+  banUntil: Date | null
+  accessible: boolean | null
+}
+
 const lotColumns = [
   'id', 'name', 'type', 'status', 'address', 'lng', 'lat', 'gridCode', 'communityCode', 'streetCode', 'districtCode', 'capacity',
   'openingHours', 'rules', 'tariff', 'version', 'createdBy', 'createdAt', 'updatedAt',
@@ -313,12 +326,6 @@ const ACTIVE = sql`('booked', 'checkedIn')`
 const range = (start: Date, end: Date) => sql`tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')`
 const json = (v: unknown) => JSON.stringify(v)
 const snake = (c: string) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)
-
-/** The ledger row of a new booking, inserted by the same statement as the reservation (one round trip). */
-const bookingCharge = (r: NewReservation) => sql`charge as (
-  insert into parking_charges (lot_id, grid_code, kind, reservation_id, space_id, owner_id, account_id, plate, amount_fen, owner_fen, community_fen, platform_fen, at)
-  select ${r.lotId}, ${r.gridCode}, 'booking', ins.id, ins.space_id, ${r.ownerId}, ${r.accountId}, ${r.plate},
-    ${r.charge.amountFen}, ${r.charge.ownerFen}, ${r.charge.communityFen}, ${r.charge.platformFen}, ${r.bookedAt} from ins)`
 
 export const parkingRepository = {
   // Lots
@@ -444,16 +451,18 @@ export const parkingRepository = {
    * space (if any, of this lot), and whether committed bookings already refuse it — the space is
    * taken, or no pooled space of the types is free (a quick refusal; the insert decides the rest).
    */
-  async bookingSnapshot(db: Executor, opts: { lotId: string; spaceId: string | null; types: string[]; start: Date; end: Date }) {
+  async bookingSnapshot(db: Executor, opts: { lotId: string; spaceId: string | null; types: string[]; start: Date; end: Date; checkBlocked: boolean }) {
     const space = opts.spaceId
+    const blocked = !opts.checkBlocked
+      ? sql`false`
+      : space === null
+        ? sql`not exists (select 1 from parking_spaces c where c.lot_id = l.id and c.pooled and c.status = 'active' and c.type = any(${opts.types}::text[])
+            and not exists (select 1 from parking_reservations x where x.space_id = c.id and x.status in ${ACTIVE} and x.period && ${range(opts.start, opts.end)}))`
+        : sql`exists (select 1 from parking_reservations x where x.space_id = ${space}::uuid and x.status in ${ACTIVE} and x.period && ${range(opts.start, opts.end)})`
     const r = await sql<Record<string, unknown>>`
       select ${sql.join(lotColumns.map((c) => sql`l.${sql.ref(snake(c))}`))},
         ${sql.join(spaceColumns.map((c) => sql`s.${sql.ref(snake(c))} as ${sql.ref(`s_${snake(c)}`)}`))},
-        case when ${space}::uuid is null
-          then not exists (select 1 from parking_spaces c where c.lot_id = l.id and c.pooled and c.status = 'active' and c.type = any(${opts.types}::text[])
-            and not exists (select 1 from parking_reservations x where x.space_id = c.id and x.status in ${ACTIVE} and x.period && ${range(opts.start, opts.end)}))
-          else exists (select 1 from parking_reservations x where x.space_id = ${space}::uuid and x.status in ${ACTIVE} and x.period && ${range(opts.start, opts.end)})
-        end as blocked
+        ${blocked} as blocked
       from parking_lots l left join parking_spaces s on s.id = ${space}::uuid and s.lot_id = l.id
       where l.id = ${opts.lotId}`.execute(db)
     const row = r.rows[0]
@@ -518,51 +527,30 @@ export const parkingRepository = {
     await db.insertInto('parkingTerms').values({ id, tariff: json(tariff), rules: json(rules) }).onConflict((oc) => oc.column('id').doNothing()).execute()
   },
 
-  /** Serialise the bookings of one account and one plate, so the per-account and per-plate limits are exact. */
-  async lockBooker(db: Executor, accountId: string, plate: string) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`parking:account:${accountId}`}, 0)),
-      pg_advisory_xact_lock(hashtextextended(${`parking:plate:${plate}`}, 0))`.execute(db)
-  },
-
   /**
-   * Book one given space. The exclusion constraint decides: `on conflict do nothing` returns no
-   * row when an active reservation of the space overlaps (no aborted transaction to clean up).
+   * A whole booking in one statement (`parking_book`, migration 20261128T0833): quick refusal from
+   * committed bookings (`quick`), the account's and plate's advisory locks, limits/ban/permit, the
+   * insert under the exclusion constraint (a given space, or the free candidates in turn), the
+   * ledger row and the audit row. Run alone it is its own transaction; in a transaction, one step.
    */
-  async insertForSpace(db: Executor, spaceId: string, r: NewReservation): Promise<string | null> {
-    const res = await sql<{ id: string }>`
-      with ins as (
-        insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, terms_id, shared, owner_id, booked_at)
-        values (${r.lotId}, ${spaceId}, ${r.gridCode}, ${r.accountId}, ${r.plate}, ${r.plateColour}, ${range(r.start, r.end)}, ${r.quoteFen},
-          ${r.termsId}, ${r.shared}, ${r.ownerId}, ${r.bookedAt})
-        on conflict do nothing
-        returning id, space_id
-      ), ${bookingCharge(r)}
-      select id from ins`.execute(db)
-    return res.rows[0]?.id ?? null
-  },
-
-  /**
-   * Book any free pooled space of the given types (preferred in that order, random within a type
-   * so concurrent bookers spread out) in one statement. `candidates` 0 = nothing free; a
-   * candidate without `id` lost a race to a concurrent booking and the caller tries again.
-   */
-  async insertAnySpace(db: Executor, types: string[], r: NewReservation): Promise<{ candidates: number; id: string | null; spaceId: string | null; spaceCode: string | null; spaceType: SpaceType | null }> {
-    const res = await sql<{ candidates: number; id: string | null; spaceId: string | null; spaceCode: string | null; spaceType: SpaceType | null }>`
-      with cand as (
-        select s.id, s.code, s.type from parking_spaces s
-        where s.lot_id = ${r.lotId} and s.pooled and s.status = 'active' and s.type = any(${types}::text[])
-          and not exists (select 1 from parking_reservations x where x.space_id = s.id and x.status in ${ACTIVE} and x.period && ${range(r.start, r.end)})
-        order by array_position(${types}::text[], s.type), random()
-        limit 1
-      ), ins as (
-        insert into parking_reservations (lot_id, space_id, grid_code, account_id, plate, plate_colour, period, quote_fen, terms_id, shared, owner_id, booked_at)
-        select ${r.lotId}, cand.id, ${r.gridCode}, ${r.accountId}, ${r.plate}, ${r.plateColour}, ${range(r.start, r.end)}, ${r.quoteFen},
-          ${r.termsId}, ${r.shared}, ${r.ownerId}, ${r.bookedAt} from cand
-        on conflict do nothing
-        returning id, space_id
-      ), ${bookingCharge(r)}
-      select (select count(*) from cand) as candidates, ins.id, ins.space_id, cand.code as space_code, cand.type as space_type
-      from (select 1) one left join ins on true left join cand on cand.id = ins.space_id`.execute(db)
+  async book(
+    db: Executor,
+    r: NewReservation & {
+      spaceId: string | null
+      types: string[]
+      maxPerAccount: number
+      maxPerPlate: number
+      needAccessible: boolean
+      quick: boolean
+      audit: { actorId: string | null; actorName: string | null; after: string | null; requestId: string | null; ip: string | null }
+    },
+  ): Promise<BookOutcome> {
+    const res = await sql<BookOutcome>`select * from parking_book(${r.lotId}::uuid, ${r.spaceId}::uuid, ${r.types}::text[], ${r.gridCode}::text,
+      ${r.accountId}::uuid, ${r.plate}::text, ${r.plateColour}::text, ${r.start}::timestamptz, ${r.end}::timestamptz, ${r.quoteFen}::int,
+      ${r.termsId}::text, ${r.shared}::boolean, ${r.ownerId}::uuid, ${r.bookedAt}::timestamptz, ${r.maxPerAccount}::int, ${r.maxPerPlate}::int,
+      ${r.needAccessible}::boolean, ${r.quick}::boolean, ${r.charge.amountFen}::int, ${r.charge.ownerFen}::int, ${r.charge.communityFen}::int,
+      ${r.charge.platformFen}::int, ${r.audit.actorId}::uuid, ${r.audit.actorName}::text, ${r.audit.after}::jsonb, ${r.audit.requestId}::text,
+      ${r.audit.ip}::text)`.execute(db)
     return res.rows[0]!
   },
 

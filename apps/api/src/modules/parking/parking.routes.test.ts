@@ -197,6 +197,34 @@ describe('parking: lots, spaces, bookings, sharing, gates, occupancy', () => {
       assert.equal(reused.statusCode, 422)
       assert.equal(json(reused).code, 'IDEMPOTENCY_KEY_REUSED')
     })
+    test('a booking writes its reservation, ledger and audit rows together; a refused one writes none', async () => {
+      const lot = await createLot({ name: '账目', rules: { maxActivePerAccount: 10, maxActivePerPlate: 10 } })
+      const [space] = await addSpaces(lot.id, spaceList('D', 1))
+      const window = { lotId: lot.id, start: bj('2026-12-05 09:00'), end: bj('2026-12-05 10:00') }
+      const booked = await call('POST', '/parking/reservations', carol.cookie, { ...window, plate: '苏D00001' })
+      assert.equal(booked.statusCode, 201, booked.body)
+      assert.equal(json(booked).spaceId, space!.id)
+      const byName = await call('POST', '/parking/reservations', alice.cookie, { ...window, spaceId: space!.id, plate: '苏D00002' })
+      assert.equal(json(byName).code, 'RESERVATION_CONFLICT')
+      const any = await call('POST', '/parking/reservations', alice.cookie, { ...window, plate: '苏D00002' })
+      assert.equal(json(any).code, 'NO_SPACE_AVAILABLE')
+      const rows = await sql<{ id: string; quoteFen: number; charged: number; audits: { actorId: string; after: Record<string, unknown> }[] }>`
+        select r.id, r.quote_fen,
+          (select coalesce(sum(amount_fen), 0)::int from parking_charges c where c.reservation_id = r.id and c.kind = 'booking') as charged,
+          (select json_agg(json_build_object('actorId', a.actor_id, 'after', a.after)) from audit_log a
+            where a.entity_type = 'parkingReservation' and a.entity_id = r.id::text and a.action = 'parking.reservation.create') as audits
+        from parking_reservations r where r.lot_id = ${lot.id}`.execute(t.database.db)
+      assert.equal(rows.rows.length, 1, 'the refused bookings left no row')
+      const r = rows.rows[0]!
+      assert.equal(r.charged, r.quoteFen)
+      assert.equal(r.audits.length, 1)
+      assert.equal(r.audits[0]!.actorId, carol.id)
+      assert.deepEqual(r.audits[0]!.after, {
+        lotId: lot.id, spaceId: space!.id, accountId: carol.id, plate: '苏D00001', start: window.start, end: window.end, status: 'booked', quoteFen: r.quoteFen, feeFen: null,
+      })
+      const charges = await sql<{ n: number }>`select count(*)::int as n from parking_charges where lot_id = ${lot.id}`.execute(t.database.db)
+      assert.equal(charges.rows[0]!.n, 1)
+    })
   })
 
   describe('booking rules and eligibility', () => {

@@ -4,14 +4,15 @@
  *
  * No double booking is decided by the database: the exclusion constraint
  * `parking_reservations_no_overlap` refuses any second active reservation of a space for an
- * overlapping period. Inserts use `on conflict do nothing`, so a lost race costs one statement
- * and no aborted transaction; "any space" simply tries the next free space.
+ * overlapping period. The booking itself is one statement (`parking_book`, see the repository):
+ * its insert uses `on conflict do nothing`, so a lost race aborts nothing and "any space"
+ * simply tries the next free space inside the same statement.
  */
 import { createHash } from 'node:crypto'
 import { canSee, type AuthUser } from '../../platform/access.js'
-import { appendAudit, SYSTEM_ACTOR, type Actor } from '../../platform/audit.js'
+import { appendAudit, auditRows, SYSTEM_ACTOR, type Actor } from '../../platform/audit.js'
 import { canonicalJson } from '../../platform/canonical-json.js'
-import type { Tx } from '../../platform/db/database.js'
+import type { Executor } from '../../platform/db/database.js'
 import { sqlState } from '../../platform/db/pg-errors.js'
 import { DomainError, invalid, notFound, type FieldError } from '../../platform/errors.js'
 import type { NewBusEvent } from '../../platform/events.js'
@@ -34,12 +35,12 @@ const MINUTE = 60_000
 export type AssignStrategy = 'retry' | 'lockLot'
 const strategies = new WeakMap<Platform, AssignStrategy>()
 /**
- * `retry` (default): one statement picks a free space and inserts; a race lost to a concurrent
+ * `retry` (default): one statement tries the free spaces in turn; a race lost to a concurrent
  * booking of the same space inserts nothing and the next free space is tried.
- * `lockLot`: lock the lot row first, so bookings of one lot run one at a time and never race.
+ * `lockLot`: lock the lot row first (in a transaction), so "any space" bookings of one lot run
+ * one at a time and never race.
  */
 export const setAssignStrategy = (p: Platform, s: AssignStrategy) => strategies.set(p, s)
-const MAX_ATTEMPTS = 50
 
 interface Vehicle {
   plate: string
@@ -79,7 +80,7 @@ interface Prepared {
 const rule = (errors: FieldError[]) => new DomainError('BOOKING_RULE_VIOLATED', errors.map((e) => e.reason).join('; '), { errors })
 
 /** Everything about a booking that does not depend on other bookings: the lot's rules, the plate, the space, the price. */
-async function prepareBooking(p: Platform, input: ReservationInput, now: Date): Promise<Prepared> {
+async function prepareBooking(p: Platform, input: ReservationInput, now: Date, opts: { checkBlocked: boolean }): Promise<Prepared> {
   const tz = p.config.timeZone
   const plate = parsePlate(input.plate, input.plateColour ?? 'unknown')
   if (plate.status !== 'valid') {
@@ -90,7 +91,7 @@ async function prepareBooking(p: Platform, input: ReservationInput, now: Date): 
   const end = new Date(input.end)
   if (!(end > start)) throw invalid([{ field: 'end', reason: 'must be after start' }])
   const types = typesFor(input.spaceType, vehicle)
-  const snap = await repo.bookingSnapshot(p.db, { lotId: input.lotId, spaceId: input.spaceId ?? null, types, start, end })
+  const snap = await repo.bookingSnapshot(p.db, { lotId: input.lotId, spaceId: input.spaceId ?? null, types, start, end, checkBlocked: opts.checkBlocked })
   const lot = snap.lot
   if (!lot) throw notFound('Parking lot')
   const r = lot.rules
@@ -145,7 +146,7 @@ const needsAccessiblePermit = (prep: Prepared) => (prep.space ? prep.space.type 
 export async function quoteReservation(p: Platform, opts: { caller: AuthUser; input: ReservationInput }) {
   parkingPolicy.assert(opts.caller, 'parking.reservations.book')
   const now = p.clock.now()
-  const prep = await prepareBooking(p, opts.input, now)
+  const prep = await prepareBooking(p, opts.input, now, { checkBlocked: true })
   const ctx = await repo.bookingContext(p.db, { lotId: prep.lot.id, accountId: opts.caller.id, plate: prep.vehicle.plate, now, maxPerAccount: 1, maxPerPlate: 1 })
   if (needsAccessiblePermit(prep) && !ctx.accessible) throw rule([{ field: 'spaceType', reason: ineligibility('accessible', prep.vehicle, false)! }])
   const available = !prep.blocked
@@ -161,50 +162,25 @@ export async function quoteReservation(p: Platform, opts: { caller: AuthUser; in
   }
 }
 
-/**
- * A refusal from committed data before any lock or transaction: a space booked for the window,
- * or no free space at all, stays so (only a cancellation could free it, and a request racing a
- * cancellation may see either side). The insert under the exclusion constraint still decides
- * every booking that gets past this.
- */
-function refuseEarly(prep: Prepared) {
-  if (prep.blocked) throw prep.space ? conflict(prep) : noSpace(prep)
-}
-
 const conflict = (prep: Prepared) =>
   new DomainError('RESERVATION_CONFLICT', `Space ${prep.space!.code} is already booked for part of ${prep.start.toISOString()} – ${prep.end.toISOString()}`, { spaceId: prep.space!.id })
 const noSpace = (prep: Prepared) =>
   new DomainError('NO_SPACE_AVAILABLE', `No ${prep.types.join(' or ')} space of the lot is free for the whole of ${prep.start.toISOString()} – ${prep.end.toISOString()}`, { spaceTypes: prep.types })
 
-/** Insert the reservation; returns it with its space, or throws RESERVATION_CONFLICT / NO_SPACE_AVAILABLE. */
-async function insertReservation(p: Platform, tx: Tx, prep: Prepared, row: NewReservation): Promise<{ id: string; spaceId: string; spaceCode: string; spaceType: SpaceType }> {
-  if (prep.space) {
-    const id = await repo.insertForSpace(tx, prep.space.id, row)
-    if (!id) throw conflict(prep)
-    return { id, spaceId: prep.space.id, spaceCode: prep.space.code, spaceType: prep.space.type }
-  }
-  if ((strategies.get(p) ?? 'retry') === 'lockLot') await repo.lockLot(tx, prep.lot.id)
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const r = await repo.insertAnySpace(tx, prep.types, row)
-    if (r.id) return { id: r.id, spaceId: r.spaceId!, spaceCode: r.spaceCode!, spaceType: r.spaceType! }
-    if (Number(r.candidates) === 0) break
-  }
-  throw noSpace(prep)
-}
-
 /**
- * Book. Limits per account and per plate are exact: bookings of one account and one plate are
- * serialised by advisory locks inside the transaction. With an Idempotency-Key a retry returns
+ * Book. One statement (`parking_book`) does the whole booking: a quick refusal when committed
+ * bookings already take the space (or every space of the types), the advisory locks that make
+ * the per-account and per-plate limits exact, the limits, ban and permit, the insert under the
+ * exclusion constraint (a lost race inserts nothing; "any space" tries the next free space), the
+ * ledger row and the audit row. Without an Idempotency-Key it is its own transaction (one round
+ * trip); with one it runs inside the transaction that records the answer, so a retry returns
  * the first answer and books nothing twice.
  */
 export async function createReservation(p: Platform, opts: { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }) {
   parkingPolicy.assert(opts.caller, 'parking.reservations.book')
   const now = p.clock.now()
-  const prep = await prepareBooking(p, opts.input, now)
-  const { lot } = prep
-  // a retry with an Idempotency-Key must reach its recorded answer, not be refused by its own booking
-  if (opts.idempotencyKey === undefined) refuseEarly(prep)
-  const termsId = await ensureTerms(p, prep.tariff, lot.rules)
+  const prep = await prepareBooking(p, opts.input, now, { checkBlocked: false })
+  const termsId = await ensureTerms(p, prep.tariff, prep.lot.rules)
   // Two transactions inserting conflicting rows at the same moment can wait on each other while
   // the exclusion constraint is checked; PostgreSQL then aborts one (deadlock). It has booked
   // nothing: run it again.
@@ -221,66 +197,88 @@ export async function createReservation(p: Platform, opts: { actor: Actor; calle
 /** deadlock_detected, serialization_failure */
 const RETRYABLE = new Set(['40P01', '40001'])
 
-function bookOnce(p: Platform, opts: { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }, prep: Prepared, termsId: string, now: Date) {
-  const { lot, vehicle } = prep
+type BookOpts = { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }
+
+async function bookOnce(p: Platform, opts: BookOpts, prep: Prepared, termsId: string, now: Date) {
+  if (opts.idempotencyKey === undefined && !(prep.space === null && strategies.get(p) === 'lockLot')) {
+    // its own transaction: one round trip
+    const done = await bookStatement(p, p.db, opts, prep, termsId, now)
+    for (const e of done.events) await p.bus.publish(e)
+    return { statusCode: 201, body: done.body, replayed: false }
+  }
   return runIdempotent<ReservationView>(p, { userId: opts.caller.id, key: opts.idempotencyKey, request: opts.input, statusCode: 201 }, async (tx) => {
-    await repo.lockBooker(tx, opts.caller.id, vehicle.plate)
-    const ctx = await repo.bookingContext(tx, {
-      lotId: lot.id,
-      accountId: opts.caller.id,
-      plate: vehicle.plate,
-      now,
-      maxPerAccount: lot.rules.maxActivePerAccount,
-      maxPerPlate: lot.rules.maxActivePerPlate,
-    })
-    if (ctx.banUntil) throw new DomainError('BOOKING_BANNED', `Booking is suspended until ${ctx.banUntil.toISOString()} after repeated no-shows`, { until: ctx.banUntil.toISOString() })
-    const errors: FieldError[] = []
-    if (Number(ctx.byAccount) >= lot.rules.maxActivePerAccount) errors.push({ field: 'lotId', reason: `at most ${lot.rules.maxActivePerAccount} active bookings per account in this lot` })
-    if (Number(ctx.byPlate) >= lot.rules.maxActivePerPlate) errors.push({ field: 'plate', reason: `at most ${lot.rules.maxActivePerPlate} active bookings per plate in this lot` })
-    if (needsAccessiblePermit(prep) && !ctx.accessible) errors.push({ field: 'spaceType', reason: ineligibility('accessible', vehicle, false)! })
-    if (errors.length > 0) throw rule(errors)
-    const row: NewReservation = {
-      lotId: lot.id,
-      gridCode: lot.gridCode,
-      accountId: opts.caller.id,
-      plate: vehicle.plate,
-      plateColour: vehicle.colour,
-      start: prep.start,
-      end: prep.end,
-      quoteFen: prep.quoteFen,
-      termsId,
-      shared: prep.shared,
-      ownerId: prep.space?.ownerId ?? null,
-      bookedAt: now,
-      charge: splitDelta(prep.tariff, prep.shared, prep.quoteFen, 0),
-    }
-    const got = await insertReservation(p, tx, prep, row)
-    const created: ReservationRow = {
-      ...got,
-      lotId: lot.id,
-      gridCode: lot.gridCode,
-      accountId: row.accountId,
-      plate: row.plate,
-      plateColour: row.plateColour,
-      startAt: row.start,
-      endAt: row.end,
-      status: 'booked',
-      quoteFen: row.quoteFen,
-      tariff: prep.tariff,
-      rules: lot.rules,
-      shared: row.shared,
-      ownerId: row.ownerId,
-      feeFen: null,
-      bookedAt: now,
-      checkedInAt: null,
-      endedAt: null,
-      cancelReason: null,
-      version: 1,
-    }
-    await appendAudit(tx, opts.actor, { action: 'parking.reservation.create', entityType: 'parkingReservation', entityId: got.id, after: auditView(created) }, now)
-    const events: NewBusEvent[] = created.startAt <= now && created.endAt > now ? [await occupancyEvent(p, tx, lot, now)] : []
-    return { body: toReservationView(created), events }
+    if (prep.space === null && strategies.get(p) === 'lockLot') await repo.lockLot(tx, prep.lot.id)
+    return bookStatement(p, tx, opts, prep, termsId, now)
   })
+}
+
+async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Prepared, termsId: string, now: Date) {
+  const { lot, vehicle } = prep
+  const row: NewReservation = {
+    lotId: lot.id,
+    gridCode: lot.gridCode,
+    accountId: opts.caller.id,
+    plate: vehicle.plate,
+    plateColour: vehicle.colour,
+    start: prep.start,
+    end: prep.end,
+    quoteFen: prep.quoteFen,
+    termsId,
+    shared: prep.shared,
+    ownerId: prep.space?.ownerId ?? null,
+    bookedAt: now,
+    charge: splitDelta(prep.tariff, prep.shared, prep.quoteFen, 0),
+  }
+  // the audit row's content; the statement adds the space it booked
+  const view = { lotId: lot.id, accountId: row.accountId, plate: row.plate, start: row.start.toISOString(), end: row.end.toISOString(), status: 'booked', quoteFen: row.quoteFen, feeFen: null }
+  const audit = auditRows(opts.actor, [{ action: 'parking.reservation.create', entityType: 'parkingReservation', after: view }], now)[0]!
+  const out = await repo.book(db, {
+    ...row,
+    spaceId: prep.space?.id ?? null,
+    types: prep.types,
+    maxPerAccount: lot.rules.maxActivePerAccount,
+    maxPerPlate: lot.rules.maxActivePerPlate,
+    needAccessible: needsAccessiblePermit(prep),
+    quick: true,
+    audit: { actorId: audit.actorId, actorName: audit.actorName, after: audit.after, requestId: audit.requestId, ip: audit.ip },
+  })
+  if (out.outcome === 'conflict') throw conflict(prep)
+  if (out.outcome === 'noSpace') throw noSpace(prep)
+  if (out.outcome === 'refused') {
+    if (out.banUntil) throw new DomainError('BOOKING_BANNED', `Booking is suspended until ${out.banUntil.toISOString()} after repeated no-shows`, { until: out.banUntil.toISOString() })
+    const errors: FieldError[] = []
+    if (Number(out.byAccount) >= lot.rules.maxActivePerAccount) errors.push({ field: 'lotId', reason: `at most ${lot.rules.maxActivePerAccount} active bookings per account in this lot` })
+    if (Number(out.byPlate) >= lot.rules.maxActivePerPlate) errors.push({ field: 'plate', reason: `at most ${lot.rules.maxActivePerPlate} active bookings per plate in this lot` })
+    if (needsAccessiblePermit(prep) && !out.accessible) errors.push({ field: 'spaceType', reason: ineligibility('accessible', vehicle, false)! })
+    throw rule(errors)
+  }
+  const created: ReservationRow = {
+    id: out.reservationId!,
+    spaceId: out.spaceId!,
+    spaceCode: prep.space ? prep.space.code : out.spaceCode!,
+    spaceType: prep.space ? prep.space.type : out.spaceType!,
+    lotId: lot.id,
+    gridCode: lot.gridCode,
+    accountId: row.accountId,
+    plate: row.plate,
+    plateColour: row.plateColour,
+    startAt: row.start,
+    endAt: row.end,
+    status: 'booked',
+    quoteFen: row.quoteFen,
+    tariff: prep.tariff,
+    rules: lot.rules,
+    shared: row.shared,
+    ownerId: row.ownerId,
+    feeFen: null,
+    bookedAt: now,
+    checkedInAt: null,
+    endedAt: null,
+    cancelReason: null,
+    version: 1,
+  }
+  const events: NewBusEvent[] = created.startAt <= now && created.endAt > now ? [await occupancyEvent(p, db, lot, now)] : []
+  return { body: toReservationView(created), events }
 }
 
 const auditView = (r: ReservationRow) => ({
