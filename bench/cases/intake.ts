@@ -1,10 +1,14 @@
 // Case intake over HTTP: 50 concurrent clients POST /api/v1/cases against a server process on
 // loopback, on the embedded DB and (with TEST_DATABASE_URL) on PostgreSQL, beside a bare Fastify
-// hello-world measured the same way.
-//   node --import tsx bench/cases/intake.ts [--seconds 15] [--connections 50]
+// hello-world measured the same way. Reports CPU per case (server process, and the PostgreSQL
+// backends of the bench database, from /proc) and the load average, since throughput on a shared
+// machine is noisy and CPU per case is not.
+//   node --import tsx bench/cases/intake.ts [--seconds 15] [--connections 50] [--db embedded|postgres|both] [--no-hello]
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import pg from 'pg'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { startServerProcess } from '../../apps/api/src/testing/processes.js'
@@ -18,6 +22,29 @@ const arg = (name: string, def: number) => {
 const seconds = arg('seconds', 15)
 const connections = arg('connections', 50)
 const PASSWORD = 'bench-admin-password'
+const dbArg = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : 'both'
+
+/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime + stime, in USER_HZ (100)
+  } catch {
+    return 0
+  }
+}
+
+/** Per-pid CPU of the PostgreSQL backends serving one database. */
+async function backendsCpu(adminUrl: string, dbName: string): Promise<Map<number, number>> {
+  const c = new pg.Client({ connectionString: adminUrl })
+  await c.connect()
+  try {
+    const r = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [dbName])
+    return new Map(r.rows.map((x) => [x.pid, cpuMs(x.pid)]))
+  } finally {
+    await c.end()
+  }
+}
 
 async function api(base: string, cookie: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) })
@@ -52,26 +79,51 @@ async function intake(label: string, databaseUrl: string | null) {
     await api(base, admin, 'POST', '/api/v1/users', { username: 'bench.sup', displayName: '监督员', password: PASSWORD, roles: ['supervisor'], scopes: [{ regionCode: TERRITORY.streetA }] })
     const cookie = await login(base, 'bench.sup', PASSWORD)
     let n = 0
-    const r = await autocannon({
-      url: `${base}/api/v1/cases`,
-      connections,
-      duration: seconds,
-      requests: [
-        {
-          method: 'POST',
-          headers: { cookie, 'content-type': 'application/json' },
-          // Points spread over the grid so duplicate proposals stay realistic.
-          setupRequest: (req: any) => {
-            n++
-            const lng = 118.7705 + (n % 90) * 0.0001
-            const lat = 32.031 + (Math.floor(n / 90) % 180) * 0.0001
-            return { ...req, body: JSON.stringify({ classKind: 'event', minorClass: '0102', lng, lat, description: `bench report ${n}` }) }
+    const run = (duration: number) =>
+      autocannon({
+        url: `${base}/api/v1/cases`,
+        connections,
+        duration,
+        requests: [
+          {
+            method: 'POST',
+            headers: { cookie, 'content-type': 'application/json' },
+            // Points spread over the grid so duplicate proposals stay realistic.
+            setupRequest: (req: any) => {
+              n++
+              const lng = 118.7705 + (n % 90) * 0.0001
+              const lat = 32.031 + (Math.floor(n / 90) % 180) * 0.0001
+              return { ...req, body: JSON.stringify({ classKind: 'event', minorClass: '0102', lng, lat, description: `bench report ${n}` }) }
+            },
           },
-        },
-      ],
-    })
+        ],
+      })
+    // Warm-up (JIT, caches, the pool's connections), not counted.
+    await run(3)
+    const dbName = db ? new URL(db.url).pathname.slice(1) : null
+    const pid = server.child.pid!
+    const server0 = cpuMs(pid)
+    const db0 = dbName ? await backendsCpu(databaseUrl!, dbName) : new Map<number, number>()
+    const load0 = loadavg()[0]!
+    const r = await run(seconds)
+    const load1 = loadavg()[0]!
+    const serverMs = cpuMs(pid) - server0
+    const db1 = dbName ? await backendsCpu(databaseUrl!, dbName) : new Map<number, number>()
+    let dbMs = 0
+    for (const [p, ms] of db1) dbMs += ms - (db0.get(p) ?? 0)
+    const done = r.requests.total - r.non2xx
     // Timeouts (autocannon's 10 s) are reported, not hidden: they are requests the budget failed.
-    return { label, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, failed: r.non2xx + r.errors + r.timeouts }
+    return {
+      label,
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      total: r.requests.total,
+      failed: r.non2xx + r.errors + r.timeouts,
+      serverMsPerCase: serverMs / Math.max(1, done),
+      dbMsPerCase: dbName ? dbMs / Math.max(1, done) : null,
+      load: `${load0.toFixed(1)}→${load1.toFixed(1)}`,
+    }
   } finally {
     server.child.kill('SIGTERM')
     await server.exited
@@ -80,11 +132,18 @@ async function intake(label: string, databaseUrl: string | null) {
   }
 }
 
-const hello = await helloWorld()
-const rows = [await intake('embedded PGlite', null)]
-if (process.env.TEST_DATABASE_URL) rows.push(await intake('PostgreSQL (pool 10)', process.env.TEST_DATABASE_URL))
-console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${connections} connections, ${seconds} s`)
-console.log('| target | cases/s | p50 ms | p99 ms | requests | failed or timed out | vs hello-world req/s |')
-console.log('|---|---:|---:|---:|---:|---:|---:|')
-console.log(`| Fastify hello-world | ${Math.round(hello)} | | | | | 100% |`)
-for (const r of rows) console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.failed} | ${((100 * r.rps) / hello).toFixed(1)}% |`)
+const hello = process.argv.includes('--no-hello') ? null : await helloWorld()
+const rows = []
+if (dbArg !== 'postgres') rows.push(await intake('embedded PGlite', null))
+if (dbArg !== 'embedded') {
+  if (!process.env.TEST_DATABASE_URL) throw new Error('--db postgres needs TEST_DATABASE_URL')
+  if (process.env.TEST_DATABASE_URL) rows.push(await intake('PostgreSQL (pool 10)', process.env.TEST_DATABASE_URL))
+}
+console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${connections} connections, ${seconds} s; ${new Date().toISOString()}`)
+console.log('| target | cases/s | p50 ms | p99 ms | requests | failed or timed out | server CPU ms/case | PostgreSQL CPU ms/case | load avg (1 min, start→end) | vs hello-world req/s |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|')
+if (hello !== null) console.log(`| Fastify hello-world | ${Math.round(hello)} | | | | | | | | 100% |`)
+for (const r of rows) {
+  const vs = hello ? `${((100 * r.rps) / hello).toFixed(1)}%` : ''
+  console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.failed} | ${r.serverMsPerCase.toFixed(2)} | ${r.dbMsPerCase === null ? '' : r.dbMsPerCase.toFixed(2)} | ${r.load} | ${vs} |`)
+}

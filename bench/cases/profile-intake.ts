@@ -1,12 +1,17 @@
 // Where one case intake spends its time: N sequential POST /api/v1/cases through app.inject on a
 // fresh embedded database (or TEST_DATABASE_URL), counting and timing every SQL statement.
-//   node --import tsx bench/cases/profile-intake.ts [--n 300]
+// With --concurrency C, C intakes are in flight at once (group commit forms batches).
+//   node --import tsx bench/cases/profile-intake.ts [--n 300] [--concurrency 1]
+//   (add --cpu-prof --cpu-prof-dir=/tmp/prof before --import for a V8 CPU profile)
 import { performance } from 'node:perf_hooks'
 import { createTestApp } from '../../apps/api/src/testing/test-app.js'
 import { importTerritory, TERRITORY } from '../../apps/api/src/testing/territory.js'
+import { intakeBatchStats } from '../../apps/api/src/modules/cases/cases.service.js'
 
 const i = process.argv.indexOf('--n')
 const n = i > 0 ? Number(process.argv[i + 1]) : 300
+const ci = process.argv.indexOf('--concurrency')
+const concurrency = ci > 0 ? Number(process.argv[ci + 1]) : 1
 
 const t = await createTestApp()
 const admin = (await t.userWith({ username: 'root', roles: ['admin'] })).cookie
@@ -43,13 +48,23 @@ const post = (k: number) =>
 for (let k = 0; k < 30; k++) await post(k)
 counting = true
 const start = performance.now()
-for (let k = 30; k < 30 + n; k++) {
-  const res = await post(k)
-  if (res.statusCode !== 201) throw new Error(res.body)
-}
+const cpu0 = process.cpuUsage()
+const batches0 = intakeBatchStats(t.app.platform)
+let next = 30
+await Promise.all(
+  Array.from({ length: concurrency }, async () => {
+    while (next < 30 + n) {
+      const res = await post(next++)
+      if (res.statusCode !== 201) throw new Error(res.body)
+    }
+  }),
+)
+const cpu = process.cpuUsage(cpu0)
+const batches1 = intakeBatchStats(t.app.platform)
 const total = performance.now() - start
 counting = false
-console.log(`${n} intakes in ${total.toFixed(0)} ms: ${(total / n).toFixed(2)} ms each, ${(1000 * n / total).toFixed(0)}/s sequential`)
+console.log(`${n} intakes, ${concurrency} at a time, in ${total.toFixed(0)} ms: ${(total / n).toFixed(2)} ms each, ${((1000 * n) / total).toFixed(0)}/s; process CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per intake`)
+console.log(`group commit: ${batches1.batches - batches0.batches} batches, ${((batches1.items - batches0.items) / Math.max(1, batches1.batches - batches0.batches)).toFixed(1)} intakes per batch, largest ${batches1.largest}`)
 let sqlMs = 0
 let sqlCount = 0
 for (const [k, v] of [...stats].sort((a, b) => b[1].ms - a[1].ms)) {

@@ -26,6 +26,20 @@ export interface UnitOfWork<T> {
 
 const KEY = /^[A-Za-z0-9_.:-]{1,200}$/
 
+/** Refuse a malformed `Idempotency-Key` (400). */
+export function assertIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !KEY.test(key)) {
+    throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1–200 letters, digits or ._:-', {
+      errors: [{ field: 'Idempotency-Key', reason: 'invalid format' }],
+    })
+  }
+}
+
+/** What a retry must repeat exactly to be a retry: the hash of the request's canonical JSON. */
+export function idempotencyRequestHash(request: unknown): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex')
+}
+
 /**
  * Run a state change in one transaction and, when the caller sent an `Idempotency-Key`, record
  * its response in the same transaction. A retry with the same key and request gets the recorded
@@ -38,12 +52,8 @@ export async function runIdempotent<T>(
   work: (tx: Tx) => Promise<UnitOfWork<T>>,
 ): Promise<{ statusCode: number; body: T; replayed: boolean }> {
   const { key, userId } = opts
-  if (key !== undefined && !KEY.test(key)) {
-    throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key must be 1–200 letters, digits or ._:-', {
-      errors: [{ field: 'Idempotency-Key', reason: 'invalid format' }],
-    })
-  }
-  const requestHash = createHash('sha256').update(canonicalJson(opts.request)).digest('hex')
+  assertIdempotencyKey(key)
+  const requestHash = idempotencyRequestHash(opts.request)
   const outcome = await deps.db.transaction().execute(async (tx) => {
     if (key && userId) {
       const claimed = await tx

@@ -191,6 +191,49 @@ export const casesRepository = {
       .executeTakeFirstOrThrow()
   },
 
+  /**
+   * Many new cases with their first events and audit rows in ONE statement (group commit). Every
+   * number is given (reserved beforehand); rows come back in the order given.
+   */
+  async insertReportedMany(
+    tx: Executor,
+    items: { row: NewCaseRow & { id: string }; event: Omit<Insertable<DB['caseEvents']>, 'caseId'>; audit: Insertable<DB['auditLog']>[] }[],
+  ): Promise<CaseRow[]> {
+    const rows = items.map(({ row }) => ({ ...row, photos: json(row.photos), clocks: json(row.clocks), timings: json(row.timings) }))
+    const events = items.map(({ row, event }) => ({ ...event, caseId: row.id, input: json(event.input), photos: json(event.photos) }))
+    const audit = items.flatMap((x) => x.audit)
+    const inserted = await tx
+      .with('e', (db) => db.insertInto('caseEvents').values(events))
+      .with('a', (db) => db.insertInto('auditLog').values(audit))
+      .insertInto('cases')
+      .values(rows)
+      .returningAll()
+      .execute()
+    const byId = new Map(inserted.map((r) => [r.id, r]))
+    return items.map(({ row }) => byId.get(row.id)!)
+  },
+
+  /** `nearbyOpen` for many points in one statement: result n lists the candidates of query n. */
+  async nearbyOpenMany(db: Executor, queries: { minorClass: string; lng: number; lat: number; radiusM: number; since: Date }[]) {
+    const values = queries.map((q, i) => {
+      const dLat = q.radiusM / 111_320
+      const dLng = q.radiusM / (111_320 * Math.cos((q.lat * Math.PI) / 180))
+      return sql`(${i}::int, ${q.minorClass}::text, ${q.lat - dLat}::float8, ${q.lat + dLat}::float8, ${q.lng - dLng}::float8, ${q.lng + dLng}::float8, ${q.since}::timestamptz)`
+    })
+    const r = await sql<{ i: number; id: string; number: string; state: CaseState; lng: number; lat: number; reportedAt: Date }>`
+      select q.i, c.id, c.number, c.state, c.lng, c.lat, c.reported_at
+      from (values ${sql.join(values)}) q (i, minor_class, lat0, lat1, lng0, lng1, since)
+      cross join lateral (
+        select c.id, c.number, c.state, c.lng, c.lat, c.reported_at from cases c
+        where c.minor_class = q.minor_class and c.state not in ('rejected', 'closed', 'voided', 'merged')
+          and c.lat >= q.lat0 and c.lat <= q.lat1 and c.lng >= q.lng0 and c.lng <= q.lng1 and c.reported_at >= q.since
+        order by c.reported_at desc limit 20
+      ) c`.execute(db)
+    const out = queries.map(() => [] as Omit<(typeof r.rows)[number], 'i'>[])
+    for (const { i, ...row } of r.rows) out[i]!.push(row)
+    return out
+  },
+
   insert(tx: Executor, row: NewCaseRow): Promise<CaseRow> {
     return tx
       .insertInto('cases')

@@ -22,7 +22,7 @@ import {
   ListCasesQuery,
   PhotoCheckSchema,
 } from './cases.schemas.js'
-import { actOnCase, exportCases, findDuplicates, getCase, listCaseNotifications, listCases, prepareReport, reportCase, unmaskReporter } from './cases.service.js'
+import { actOnCase, exportCases, findDuplicates, getCase, listCaseNotifications, listCases, prepareReport, submitReport, unmaskReporter } from './cases.service.js'
 import { invalid } from '../../platform/errors.js'
 
 const IdempotencyHeaders = Type.Object({
@@ -50,9 +50,8 @@ export const casesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const caller = requireUser(request)
       const context = await prepareReport(p, { caller, input: request.body })
-      const r = await runIdempotent(idempotent, { userId: caller.id, key: request.headers['idempotency-key'], request: request.body, statusCode: 201 }, (tx) =>
-        reportCase(p, tx, { actor: actorOf(request), caller, input: request.body, context }),
-      )
+      // Group commit: written together with the other reports of the same few milliseconds.
+      const r = await submitReport(p, { actor: actorOf(request), caller, input: request.body, context, idempotencyKey: request.headers['idempotency-key'] })
       if (r.replayed) reply.header('idempotent-replayed', 'true')
       return reply.status(201).send(r.body)
     },

@@ -6,7 +6,9 @@ import type { Executor, Tx } from '../../platform/db/database.js'
 import { DomainError, invalid, notFound } from '../../platform/errors.js'
 import type { NewBusEvent } from '../../platform/events.js'
 import { distanceMetres, toWgs84, type Crs } from '../../platform/geo/index.js'
-import type { UnitOfWork } from '../../platform/idempotency.js'
+import { GroupCommit, type GroupCommitStats, type Outcome } from '../../platform/group-commit.js'
+import { assertIdempotencyKey, type UnitOfWork } from '../../platform/idempotency.js'
+import { runIdempotentBatch, type IdempotentResult } from '../../platform/idempotency-batch.js'
 import { maskName, maskPhone } from '../../platform/personal-data.js'
 import type { Platform } from '../../platform/platform.js'
 import { tableStream, type TableFormat } from '../../platform/tabular-export.js'
@@ -32,7 +34,7 @@ import {
 import { assertCanSeeCase, canSeeCase, casesPolicy, sourcesFor } from './cases.policy.js'
 import { cachedClass, cachedClassSettings, cachedDispatchRules } from './case-catalog.js'
 import { reserveCaseNumber } from './case-numbers.js'
-import { casesRepository as repo, matchDispatchRule, type CaseListFilter, type CaseRow, type ClassKind, type NewCaseEvent } from './cases.repository.js'
+import { casesRepository as repo, matchDispatchRule, type CaseListFilter, type CaseRow, type ClassKind, type NewCaseEvent, type NewCaseRow } from './cases.repository.js'
 import type { CaseActionInputBody, CaseView, CreateCaseInput, ListCasesQueryInput } from './cases.schemas.js'
 import { elapsedFraction, lightFor, localDateOf, type Light, type WorkCalendar } from './work-calendar.js'
 
@@ -133,9 +135,9 @@ async function proposeDepartment(p: Platform, db: Executor, opts: { classKind: C
   return rule?.departmentId ?? opts.defaultDepartmentId
 }
 
-async function assertPhotosExist(tx: Tx, photos: readonly string[]) {
+async function assertPhotosExist(db: Executor, photos: readonly string[]) {
   if (photos.length === 0) return
-  const found = await tx.selectFrom('files').select('sha256').where('sha256', 'in', [...photos]).execute()
+  const found = await db.selectFrom('files').select('sha256').where('sha256', 'in', [...photos]).execute()
   const known = new Set(found.map((f) => f.sha256))
   const missing = photos.map((sha, i) => ({ sha, i })).filter((x) => !known.has(x.sha))
   if (missing.length) throw invalid(missing.map((m) => ({ field: `photos.${m.i}`, reason: 'no uploaded file with this id' })))
@@ -174,29 +176,36 @@ export async function prepareReport(p: Platform, opts: { caller: AuthUser; input
   return { calendar, place: { ...place, grid: place.grid }, lng, lat, source, now, seq }
 }
 
+type ReportBody = { case: CaseView; duplicates: { id: string; number: string; state: string; distanceM: number; reportedAt: string }[] }
+
+/** A checked report, ready to write: everything but its number (when the statement takes it) and its duplicates. */
+interface ReportDraft {
+  caller: AuthUser
+  context: ReportContext
+  day: string
+  row: NewCaseRow & { id: string }
+  event: Omit<NewCaseEvent, 'caseId'>
+  audit: ReturnType<typeof auditRows>
+}
+
 /**
- * Take in a report from any source: number it, start the register clock, propose a department
- * and list possible duplicates. Runs inside the caller's transaction (so an Idempotency-Key
- * record commits with it).
+ * Check a report against the catalog (class, component, photos) and build its case row, first
+ * event and audit row. Reads only (`db`: the transaction, or the database outside one).
  */
-export async function reportCase(
-  p: Platform,
-  tx: Tx,
-  opts: { actor: Actor; caller: AuthUser; input: CreateCaseInput; context: ReportContext },
-): Promise<UnitOfWork<{ case: CaseView; duplicates: { id: string; number: string; state: string; distanceM: number; reportedAt: string }[] }>> {
-  const { caller, input } = opts
-  const { calendar, place, lng, lat, source, now, seq } = opts.context
-  const klass = await cachedClass(p, tx, input.classKind, input.minorClass)
+async function draftReport(p: Platform, db: Executor, opts: { actor: Actor; caller: AuthUser; input: CreateCaseInput; context: ReportContext }): Promise<ReportDraft> {
+  const { caller, input, context } = opts
+  const { calendar, place, lng, lat, source, now } = context
+  const klass = await cachedClass(p, db, input.classKind, input.minorClass)
   if (!klass || klass.retired) throw invalid([{ field: 'minorClass', reason: klass ? 'this class is retired' : `no ${input.classKind} class ${input.minorClass}` }])
   // A component fault names the component: its class must match and its maintainer (养护单位), else its authority (主管部门), is proposed.
-  const component = input.componentCode ? await findComponentByCode(p, { code: input.componentCode, db: tx }) : null
+  const component = input.componentCode ? await findComponentByCode(p, { code: input.componentCode, db }) : null
   if (input.componentCode && !component) throw invalid([{ field: 'componentCode', reason: 'no such component' }])
   if (component && (input.classKind !== 'component' || component.minorClass !== input.minorClass)) {
     throw invalid([{ field: 'minorClass', reason: `component ${component.code} is of class ${component.minorClass} ${component.minorClassName}` }])
   }
-  await assertPhotosExist(tx, input.photos ?? [])
+  await assertPhotosExist(db, input.photos ?? [])
 
-  const settings = await cachedClassSettings(p, tx, input.classKind, input.minorClass)
+  const settings = await cachedClassSettings(p, db, input.classKind, input.minorClass)
   const gridCode = place.grid.code
   const districtCode = gridCode.slice(0, 6)
   const state = initialStateFor(source)
@@ -205,21 +214,12 @@ export async function reportCase(
   const proposedDepartmentId =
     component?.maintainerDeptId ??
     component?.authorityDeptId ??
-    (await proposeDepartment(p, tx, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }))
-  const nearby = await repo.nearbyOpen(tx, {
-    minorClass: input.minorClass,
-    lng,
-    lat,
-    radiusM: DUPLICATE_RADIUS_M,
-    since: new Date(now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
-  })
-  // The case, its first event and its audit row go in one statement. On PostgreSQL the number was
-  // reserved in a block outside this transaction, so no row is locked here that other intakes need.
-  const day = localDateOf(calendar, now)
+    (await proposeDepartment(p, db, { classKind: input.classKind, minorClass: input.minorClass, gridCode, defaultDepartmentId: settings.defaultDepartmentId }))
   const id = randomUUID()
-  const row = await repo.insertReported(tx, {
-    day,
-    seq,
+  return {
+    caller,
+    context,
+    day: localDateOf(calendar, now),
     row: {
       id,
       number: '',
@@ -272,16 +272,134 @@ export async function reportCase(
       input: { source, confidence: input.confidence ?? null },
       photos: input.photos ?? [],
     },
-    // The audit row's after-image gains the case number in the same statement.
+    // The audit row's after-image gains the case number when it is known.
     audit: auditRows(opts.actor, [{ action: 'case.report', entityType: 'case', entityId: id, after: { state, gridCode, minorClass: input.minorClass, source } }], now),
-  })
+  }
+}
+
+const duplicateQuery = (d: ReportDraft) => ({
+  minorClass: d.row.minorClass,
+  lng: d.row.lng,
+  lat: d.row.lat,
+  radiusM: DUPLICATE_RADIUS_M,
+  since: new Date(d.context.now.getTime() - DUPLICATE_WINDOW_HOURS * 3_600_000),
+})
+
+function reportResult(p: Platform, d: ReportDraft, row: CaseRow, nearby: { id: string; number: string; state: string; lng: number; lat: number; reportedAt: Date }[]): UnitOfWork<ReportBody> {
+  const { lng, lat, calendar, now, source } = d.context
   const duplicates = nearby
-    .map((d) => ({ id: d.id, number: d.number, state: d.state, distanceM: Math.round(distanceMetres([lng, lat], [d.lng, d.lat]) * 10) / 10, reportedAt: d.reportedAt.toISOString() }))
-    .filter((d) => d.distanceM <= DUPLICATE_RADIUS_M)
+    .map((x) => ({ id: x.id, number: x.number, state: x.state, distanceM: Math.round(distanceMetres([lng, lat], [x.lng, x.lat]) * 10) / 10, reportedAt: x.reportedAt.toISOString() }))
+    .filter((x) => x.distanceM <= DUPLICATE_RADIUS_M)
   return {
-    body: { case: toCaseView(p, calendar, row, caller, now), duplicates },
+    body: { case: toCaseView(p, calendar, row, d.caller, now), duplicates },
     events: [caseEvent('case.reported', row, { action: 'report', source })],
   }
+}
+
+/**
+ * Take in a report from any source: number it, start the register clock, propose a department
+ * and list possible duplicates. Runs inside the caller's transaction (so an Idempotency-Key
+ * record commits with it). The HTTP intake goes through `submitReport` (group commit) instead.
+ */
+export async function reportCase(p: Platform, tx: Tx, opts: { actor: Actor; caller: AuthUser; input: CreateCaseInput; context: ReportContext }): Promise<UnitOfWork<ReportBody>> {
+  const d = await draftReport(p, tx, opts)
+  const nearby = await repo.nearbyOpen(tx, duplicateQuery(d))
+  // The case, its first event and its audit row go in one statement. On PostgreSQL the number was
+  // reserved in a block outside this transaction, so no row is locked here that other intakes need.
+  const row = await repo.insertReported(tx, { day: d.day, seq: d.context.seq, row: d.row, event: d.event, audit: d.audit })
+  return reportResult(p, d, row, nearby)
+}
+
+/** One report waiting for its group commit: its draft, or why it was refused (refused after its idempotency key is checked). */
+interface IntakeItem {
+  draft: ReportDraft | { error: unknown }
+  userId: string
+  key: string | undefined
+  request: CreateCaseInput
+}
+
+/** Group commit of intakes: one batch at a time on the embedded database (one connection), a few on PostgreSQL. */
+export const INTAKE_BATCH = { maxBatch: 64, concurrency: { pglite: 1, postgres: 3 } }
+
+const intakeQueues = new WeakMap<Platform, GroupCommit<IntakeItem, IdempotentResult<ReportBody>>>()
+
+function intakeQueue(p: Platform) {
+  let q = intakeQueues.get(p)
+  if (!q) {
+    q = new GroupCommit<IntakeItem, IdempotentResult<ReportBody>>({
+      maxBatch: INTAKE_BATCH.maxBatch,
+      concurrency: INTAKE_BATCH.concurrency[p.database.kind],
+      run: (items) =>
+        runIdempotentBatch(
+          { db: p.db, bus: p.bus },
+          items.map((x) => ({ userId: x.userId, key: x.key, request: x.request, statusCode: 201 })),
+          (tx, indexes) => writeReports(p, tx, indexes.map((i) => items[i]!.draft)),
+        ),
+    })
+    intakeQueues.set(p, q)
+  }
+  return q
+}
+
+/** How the intake batches have formed so far (bench and tests). */
+export function intakeBatchStats(p: Platform): GroupCommitStats {
+  return { ...intakeQueue(p).stats }
+}
+
+/**
+ * Write the reports of one group commit in the batch's transaction: numbers (embedded: one counter
+ * statement per district and day), one duplicate look-up for all, one multi-row insert of cases,
+ * events and audit rows. A report refused while drafting fails alone.
+ */
+async function writeReports(p: Platform, tx: Tx, drafts: IntakeItem['draft'][]): Promise<Outcome<UnitOfWork<ReportBody>>[]> {
+  const good = drafts.flatMap((d) => ('error' in d ? [] : [d]))
+  const done = new Map<ReportDraft, UnitOfWork<ReportBody>>()
+  if (good.length) {
+    // Numbers the block reservation did not give (embedded database): one counter update per district and day.
+    const wanted = new Map<string, ReportDraft[]>()
+    for (const d of good) if (d.context.seq === null) wanted.set(`${d.row.districtCode}|${d.day}`, [...(wanted.get(`${d.row.districtCode}|${d.day}`) ?? []), d])
+    const seqs = new Map<ReportDraft, number>()
+    for (const list of wanted.values()) {
+      const last = await repo.reserveNumbers(tx, list[0]!.row.districtCode, list[0]!.day, list.length)
+      list.forEach((d, n) => seqs.set(d, last - list.length + 1 + n))
+    }
+    const nearby = await repo.nearbyOpenMany(tx, good.map(duplicateQuery))
+    const items = good.map((d) => {
+      const number = `${d.day.replaceAll('-', '')}${String(d.context.seq ?? seqs.get(d)!).padStart(5, '0')}`
+      const audit = d.audit.map((a) => ({ ...a, after: JSON.stringify({ number, ...(JSON.parse(String(a.after ?? '{}')) as object) }) as never }))
+      return { row: { ...d.row, number }, event: d.event, audit }
+    })
+    const rows = await repo.insertReportedMany(tx, items)
+    good.forEach((d, n) => {
+      // Earlier reports of the same batch are candidates too, as they would be one after the other.
+      const earlier = good.slice(0, n).flatMap((e, m) => (e.row.minorClass === d.row.minorClass ? [rows[m]!] : []))
+      const candidates = [...nearby[n]!, ...earlier.reverse()].sort((a, b) => b.reportedAt.getTime() - a.reportedAt.getTime()).slice(0, 20)
+      done.set(d, reportResult(p, d, rows[n]!, candidates))
+    })
+  }
+  return drafts.map((d) => ('error' in d ? { ok: false, error: d.error } : { ok: true, value: done.get(d)! }))
+}
+
+/**
+ * The HTTP intake: check and build the report outside any transaction, then write it with the
+ * other reports of the same few milliseconds in one transaction (group commit). Its own result or
+ * error either way; an `Idempotency-Key` retry replays the first result and never duplicates.
+ */
+export async function submitReport(
+  p: Platform,
+  opts: { actor: Actor; caller: AuthUser; input: CreateCaseInput; context: ReportContext; idempotencyKey: string | undefined },
+): Promise<IdempotentResult<ReportBody>> {
+  const { caller, input, idempotencyKey: key } = opts
+  assertIdempotencyKey(key)
+  let draft: IntakeItem['draft']
+  try {
+    draft = await draftReport(p, p.db, opts)
+  } catch (error) {
+    // A retry of a recorded report replays it even if the report would be refused today.
+    if (!key) throw error
+    draft = { error }
+  }
+  return intakeQueue(p).submit({ draft, userId: caller.id, key, request: input })
 }
 
 /**
