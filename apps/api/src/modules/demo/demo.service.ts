@@ -45,6 +45,8 @@ export interface SeedDemoOptions {
   password?: string | null
   /** Progress lines (the CLI writes them to stderr). */
   log?: (line: string) => void
+  /** How the case history is written: `batch` (default, rows in memory, bulk inserts) or `services` (step by step through the case services; the reference the batch is tested against). */
+  replay?: 'batch' | 'services'
 }
 
 export interface SeedDemoResult {
@@ -230,6 +232,7 @@ export async function seedDemo(app: FastifyInstance, opts: SeedDemoOptions = {})
       photos,
       roads: named,
       log,
+      ...(opts.replay ? { replay: opts.replay } : {}),
     })
     lap('cases', `${history.cases} cases, ${history.actions} actions, ${history.open} open, ${history.overdue} overdue`)
     await p.bus.publish({ type: COMPONENTS_CHANGED, data: { action: 'demo' } })

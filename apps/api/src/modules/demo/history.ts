@@ -1,9 +1,12 @@
 /**
- * 30 days of cases, driven through the case services (`prepareReport`, `reportCase`,
- * `actOnCase`) on a ManualClock: a discrete-event run in time order — reports and each case's
- * next step (case-plans.ts) in one queue — committed one simulated hour per transaction, with
- * the timer scan (`scanCaseTimers`) at every hour, so every stage clock, timing, light, notice,
- * case event and audit row is what the workflow itself recorded.
+ * 30 days of cases: a discrete-event run in time order — reports and each case's next step
+ * (case-plans.ts) in one queue — on a ManualClock, with the timer scan at every hour.
+ *
+ * Two ways to write it, with the same rows: `services` drives the case services (`prepareReport`,
+ * `reportCase`, `actOnCase`, `scanCaseTimers`), one simulated hour per transaction; `batch` (the
+ * default) applies the same rules to rows in memory (history-batch.ts) and writes them at the end
+ * in a few multi-row statements — about 2,000 workflow actions of ~3 statements each on the
+ * embedded database were most of the seed's time.
  */
 import type { AuthUser } from '../../platform/access.js'
 import type { Actor as AuditActor } from '../../platform/audit.js'
@@ -15,6 +18,7 @@ import { locateIndexOf } from '../regions/index.js'
 import { nextStep, newMemo, planIntakes, remember, superviseStep, type CaseMemo, type CaseSnapshot, type Intake, type Step } from './case-plans.js'
 import { DEPARTMENTS } from './catalog.js'
 import type { Random } from './random.js'
+import { BatchHistory, type ActInput, type ReportInput } from './history-batch.js'
 
 export interface DemoComponent {
   code: string
@@ -53,6 +57,8 @@ export interface HistoryInput {
   photos: DemoPhotos
   roads: NamedRoad[]
   log: (line: string) => void
+  /** `batch` (default): rows in memory, written at the end; `services`: through the case services step by step. */
+  replay?: 'batch' | 'services'
 }
 
 export interface CaseHistoryStats {
@@ -136,6 +142,7 @@ const actorOf = (u: AuthUser): AuditActor => ({ userId: u.id, name: u.username, 
 export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<CaseHistoryStats> {
   const { clock, from, to, rnd } = input
   const calendar: WorkCalendar = await workCalendar(p)
+  const batch = input.replay === 'services' ? null : await BatchHistory.load(p, calendar)
   await locateIndexOf(p) // warm: intake must not query outside its transaction (PGlite has one connection)
   const intakes = planIntakes(rnd.fork('intake'), { from, to, calendar, casesPerDay: input.casesPerDay })
   const stepRnd = rnd.fork('steps')
@@ -212,7 +219,7 @@ export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<
     if (view.timings.some((t) => !t.onTime)) c.anyLate = true
   }
 
-  async function report(tx: Parameters<typeof reportCase>[1], intake: Intake, now: Date) {
+  async function report(tx: Parameters<typeof reportCase>[1] | null, intake: Intake, now: Date) {
     let cls = intake.cls
     let grid: string
     let pt: Position
@@ -260,9 +267,12 @@ export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<
       ...(source === 'public' ? { anonymous: placeRnd.chance(0.3) } : {}),
       ...(source === 'device' ? { confidence: Math.round(placeRnd.between(0.72, 0.98) * 100) / 100 } : {}),
     }
-    const context = await prepareReport(p, { caller, input: body })
-    const res = await reportCase(p, tx, { actor: actorOf(caller), caller, input: body, context })
-    const v = res.body.case
+    let v
+    if (batch) v = await batch.report({ actor: actorOf(caller), caller, input: body as ReportInput, now })
+    else {
+      const context = await prepareReport(p, { caller, input: body })
+      v = (await reportCase(p, tx!, { actor: actorOf(caller), caller, input: body, context })).body.case
+    }
     const c: Tracked = {
       id: v.id,
       number: v.number,
@@ -290,7 +300,7 @@ export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<
     return testers.get(grid)!.test(pt[0], pt[1])
   }
 
-  async function act(tx: Parameters<typeof actOnCase>[1], c: Tracked, step: Step): Promise<void> {
+  async function act(tx: Parameters<typeof actOnCase>[1] | null, c: Tracked, step: Step, now: Date): Promise<void> {
     let action: CaseAction = step.action
     const body: Record<string, unknown> = { version: c.version }
     const i = step.input
@@ -316,8 +326,10 @@ export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<
         caller = input.users.get('shift')!
       }
     }
-    const view = await actOnCase(p, tx, { actor: actorOf(caller), caller, caseId: c.id, action, input: body as never, calendar })
-    applyView(c, view.body, action === 'check' ? (i.checkOutcome ?? null) : action === 'rework' ? null : c.snap.lastCheckOutcome)
+    const view = batch
+      ? batch.act({ actor: actorOf(caller), caller, caseId: c.id, action, input: body as unknown as ActInput, now })
+      : (await actOnCase(p, tx!, { actor: actorOf(caller), caller, caseId: c.id, action, input: body as never, calendar })).body
+    applyView(c, view, action === 'check' ? (i.checkOutcome ?? null) : action === 'rework' ? null : c.snap.lastCheckOutcome)
     remember(c.memo, step)
     actions++
   }
@@ -349,33 +361,35 @@ export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<
   while (hourEnd <= to.getTime() + HOUR) {
     const end = Math.min(hourEnd, to.getTime())
     const next = queue.peek()
-    if (next && next.at < end) {
-      await p.db.transaction().execute(async (tx) => {
-        for (let item = queue.peek(); item && item.at < end; item = queue.peek()) {
-          queue.pop()
-          const now = new Date(item.at)
-          clock.set(now)
-          if (item.kind === 'intake') {
-            const c = await report(tx, item.intake, now)
-            if (c) schedule(c, now)
-            continue
-          }
-          const { c, step, side } = item
-          if (side) {
-            c.supervisePending = false
-            const red = c.snap.stageDeadline && c.snap.stageDeadline <= now
-            if (!isOpen(c.snap.state) || c.snap.state === 'suspended' || !red || c.memo.supervised) continue
-            await act(tx, c, step)
-            continue
-          }
-          await act(tx, c, step)
-          free(c)
-          schedule(c, now)
+    const run = async (tx: Parameters<typeof actOnCase>[1] | null) => {
+      for (let item = queue.peek(); item && item.at < end; item = queue.peek()) {
+        queue.pop()
+        const now = new Date(item.at)
+        clock.set(now)
+        if (item.kind === 'intake') {
+          const c = await report(tx, item.intake, now)
+          if (c) schedule(c, now)
+          continue
         }
-      })
+        const { c, step, side } = item
+        if (side) {
+          c.supervisePending = false
+          const red = c.snap.stageDeadline && c.snap.stageDeadline <= now
+          if (!isOpen(c.snap.state) || c.snap.state === 'suspended' || !red || c.memo.supervised) continue
+          await act(tx, c, step, now)
+          continue
+        }
+        await act(tx, c, step, now)
+        free(c)
+        schedule(c, now)
+      }
+    }
+    if (next && next.at < end) {
+      if (batch) await run(null)
+      else await p.db.transaction().execute(run)
     }
     clock.set(new Date(end))
-    const scanned = await scanCaseTimers(p, new Date(end))
+    const scanned = batch ? batch.scan(new Date(end)) : await scanCaseTimers(p, new Date(end))
     notices += scanned.warned + scanned.overdue
     if (performance.now() - lastLog > 2000) {
       lastLog = performance.now()
@@ -385,6 +399,10 @@ export async function runCaseHistory(p: Platform, input: HistoryInput): Promise<
     hourEnd += HOUR
   }
 
+  if (batch) {
+    const w = await batch.write()
+    input.log(`demo: cases written: ${w.cases} cases, ${w.events} case events, ${w.notifications} notices, ${w.audit} audit rows`)
+  }
   const open = tracked.filter((c) => isOpen(c.snap.state)).length
   return {
     cases: tracked.length,
