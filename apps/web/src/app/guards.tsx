@@ -14,12 +14,15 @@ export function RequireAuth() {
   return <Outlet />;
 }
 
-/** The server enforces roles; this only avoids showing a page whose calls would all be refused. */
-export function RequireRole({ role, children }: { role: string; children: ReactNode }) {
+/**
+ * The server enforces roles; this only avoids showing a page whose calls would all be refused.
+ * `role` may list several roles: any of them opens the page.
+ */
+export function RequireRole({ role, children }: { role: string | readonly string[]; children: ReactNode }) {
   const { hasRole } = useSession();
   const { t } = useTranslation();
   const navigate = useNavigate();
-  if (hasRole(role)) return children;
+  if ((typeof role === 'string' ? [role] : role).some(hasRole)) return children;
   return (
     <Result
       status="403"

@@ -2,7 +2,6 @@ import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 're
 import { createBrowserRouter } from 'react-router';
 import { PageLoading } from '../components/PageLoading';
 import { INTAKE_ROLES } from '../features/cases/roles';
-import { RequireAnyRole } from '../features/cases/RequireAnyRole';
 import { FIELD_ROLES, FieldHomeRedirect } from '../features/field/FieldHome';
 import { ParkingHome } from '../features/parking/ParkingHome';
 import { RequireAuth, RequireRole } from './guards';
@@ -57,7 +56,7 @@ export const router = createBrowserRouter([
       { path: '/screen', element: page(ScreenPage, true) },
       { path: '/screen/summary', element: page(ScreenSummaryPage, true) },
       // The field app has its own phone layout, outside the console frame.
-      { path: '/field', element: <RequireAnyRole roles={FIELD_ROLES}>{page(FieldPage, true)}</RequireAnyRole> },
+      { path: '/field', element: <RequireRole role={FIELD_ROLES}>{page(FieldPage, true)}</RequireRole> },
       // Resident parking: a phone layout too (find, book, pass, share my space, earnings).
       { path: '/parking/m', element: page(ParkingMobilePage, true) },
       {
@@ -65,12 +64,12 @@ export const router = createBrowserRouter([
         children: [
           { index: true, element: page(DashboardPage) },
           { path: '/cases', element: page(CasesPage) },
-          { path: '/cases/new', element: <RequireAnyRole roles={INTAKE_ROLES}>{page(NewCasePage)}</RequireAnyRole> },
+          { path: '/cases/new', element: <RequireRole role={INTAKE_ROLES}>{page(NewCasePage)}</RequireRole> },
           { path: '/cases/:id', element: page(CaseDetailPage) },
           { path: '/parking', element: <ParkingHome>{page(ParkingConsolePage)}</ParkingHome> },
           { path: '/regions', element: page(RegionsPage) },
-          { path: '/data', element: <RequireAnyRole roles={DATA_ROLES}>{page(DataManagerPage)}</RequireAnyRole> },
-          { path: '/data/:name/:key', element: <RequireAnyRole roles={DATA_ROLES}>{page(CheckRowsPage)}</RequireAnyRole> },
+          { path: '/data', element: <RequireRole role={DATA_ROLES}>{page(DataManagerPage)}</RequireRole> },
+          { path: '/data/:name/:key', element: <RequireRole role={DATA_ROLES}>{page(CheckRowsPage)}</RequireRole> },
           { path: '/components', element: page(ComponentsPage) },
           { path: '/components/import', element: <RequireRole role="admin">{page(ComponentImportPage)}</RequireRole> },
           { path: '/components/classes', element: <RequireRole role="admin">{page(ComponentClassesPage)}</RequireRole> },

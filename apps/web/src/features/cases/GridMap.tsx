@@ -1,6 +1,7 @@
 import { theme } from 'antd';
-import { useEffect, useMemo, useRef, useState, type MouseEvent, type RefObject } from 'react';
+import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import { api, type Page } from '../../lib/api';
+import { boundsOf, fitView, pathOf, ringsOf, useWidth } from '../../lib/svgMap';
 import type { Region } from '../../lib/types';
 
 /** A grid outline: its rings as [lng, lat] pairs (holes are drawn with even-odd fill). */
@@ -13,13 +14,6 @@ export interface GridShape {
 interface Feature {
   geometry: { type: string; coordinates: unknown } | null;
   properties: { code: string; name: string; level: string };
-}
-
-function ringsOf(geometry: Feature['geometry']): [number, number][][] {
-  if (!geometry) return [];
-  if (geometry.type === 'Polygon') return geometry.coordinates as [number, number][][];
-  if (geometry.type === 'MultiPolygon') return (geometry.coordinates as [number, number][][][]).flat();
-  return [];
 }
 
 export function shapesOf(fc: { features: Feature[] }, level = 'grid'): GridShape[] {
@@ -84,22 +78,6 @@ export function useVisibleGrids() {
   return { grids, error };
 }
 
-/** The rendered width of an element, kept current (the map is drawn in screen pixels). */
-function useWidth(ref: RefObject<Element | null>, fallback = 600): number {
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(50, Math.round(el.getBoundingClientRect().width)));
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [ref]);
-  return width;
-}
-
 /**
  * A plain SVG map (no tiles: deployments run without internet): grid outlines fitted to the
  * viewport, an optional point, and click-to-pick. Equirectangular with the latitude's cosine,
@@ -126,31 +104,9 @@ export function GridMap({
   const W = useWidth(boxRef);
   const H = height;
   const view = useMemo(() => {
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-    const add = (lng: number, lat: number) => {
-      minX = Math.min(minX, lng);
-      maxX = Math.max(maxX, lng);
-      minY = Math.min(minY, lat);
-      maxY = Math.max(maxY, lat);
-    };
-    for (const g of grids) for (const r of g.rings) for (const [x, y] of r) add(x, y);
-    if (point) add(point[0], point[1]);
-    if (!Number.isFinite(minX)) return null;
+    const bounds = boundsOf([...grids.flatMap((g) => g.rings.flat()), ...(point ? [point] : [])]);
     // A lone point gets a window of some hundred metres around it.
-    const half = 0.002;
-    if (maxX - minX < half) [minX, maxX] = [(minX + maxX) / 2 - half, (minX + maxX) / 2 + half];
-    if (maxY - minY < half) [minY, maxY] = [(minY + maxY) / 2 - half, (minY + maxY) / 2 + half];
-    const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
-    const pad = 16;
-    const s = Math.min((W - 2 * pad) / ((maxX - minX) * kx), (H - 2 * pad) / (maxY - minY));
-    const offX = (W - (maxX - minX) * kx * s) / 2;
-    const offY = (H - (maxY - minY) * s) / 2;
-    return {
-      x: (lng: number) => offX + (lng - minX) * kx * s,
-      y: (lat: number) => offY + (maxY - lat) * s,
-      lng: (x: number) => minX + (x - offX) / (kx * s),
-      lat: (y: number) => maxY - (y - offY) / s,
-    };
+    return bounds && fitView(bounds, W, H, 0.002);
   }, [grids, point, W, H]);
 
   if (!view) return <div ref={boxRef} style={{ height, background: token.colorFillTertiary, borderRadius: token.borderRadius }} data-testid={testId} />;
@@ -163,8 +119,6 @@ export function GridMap({
     onPick(Math.round(view.lng(pt.x) * 1e6) / 1e6, Math.round(view.lat(pt.y) * 1e6) / 1e6);
   };
 
-  const path = (g: GridShape) =>
-    g.rings.map((r) => r.map(([lng, lat], i) => `${i ? 'L' : 'M'}${view.x(lng).toFixed(1)},${view.y(lat).toFixed(1)}`).join('') + 'Z').join('');
   const fontSize = 12;
 
   return (
@@ -194,7 +148,7 @@ export function GridMap({
           return (
             <g key={g.code} data-grid={g.code}>
               <path
-                d={path(g)}
+                d={pathOf(g.rings, view)}
                 fillRule="evenodd"
                 fill={on ? token.colorPrimaryBg : token.colorBgContainer}
                 stroke={on ? token.colorPrimary : token.colorBorder}

@@ -1,6 +1,7 @@
 import { theme } from 'antd';
-import { useEffect, useMemo, useRef, useState, type RefObject } from 'react';
-import type { Feature, FeatureCollection, Geometry } from './regionsApi';
+import { useMemo, useRef, useState } from 'react';
+import { boundsOf, fitView, pathOf, ringsOf, useWidth } from '../../lib/svgMap';
+import type { Feature, FeatureCollection } from './regionsApi';
 
 /** An outline to draw: its rings as [lng, lat] pairs (holes drawn with even-odd fill). */
 export interface Shape {
@@ -9,13 +10,6 @@ export interface Shape {
   label?: string;
   approximate?: boolean;
   rings: [number, number][][];
-}
-
-function ringsOf(geometry: Geometry | null): [number, number][][] {
-  if (!geometry) return [];
-  if (geometry.type === 'Polygon') return geometry.coordinates as [number, number][][];
-  if (geometry.type === 'MultiPolygon') return (geometry.coordinates as [number, number][][][]).flat();
-  return [];
 }
 
 /** A marker over the outlines: one thing (a component) or a cluster of `count` things. */
@@ -37,21 +31,6 @@ export function shapeOf(f: Feature, fallbackCode = ''): Shape {
 
 export function shapesOf(fc: FeatureCollection | null | undefined): Shape[] {
   return (fc?.features ?? []).map((f, i) => shapeOf(f, String(i + 1))).filter((s) => s.rings.length > 0);
-}
-
-function useWidth(ref: RefObject<Element | null>, fallback = 600): number {
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const measure = () => setWidth(Math.max(50, Math.round(el.getBoundingClientRect().width)));
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, [ref]);
-  return width;
 }
 
 /**
@@ -90,33 +69,14 @@ export function RegionMap({
   const H = height;
   const [hover, setHover] = useState<string | null>(null);
   const view = useMemo(() => {
-    let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
     const all = [...(outline ? [outline] : []), ...shapes, ...(overlay ?? [])];
-    if (fit) [minX, minY, maxX, maxY] = fit;
-    else
-      for (const s of all)
-        for (const r of s.rings)
-          for (const [x, y] of r) {
-            minX = Math.min(minX, x);
-            maxX = Math.max(maxX, x);
-            minY = Math.min(minY, y);
-            maxY = Math.max(maxY, y);
-          }
-    if (!Number.isFinite(minX)) return null;
-    const half = 0.0005;
-    if (maxX - minX < half) [minX, maxX] = [minX - half, maxX + half];
-    if (maxY - minY < half) [minY, maxY] = [minY - half, maxY + half];
-    const kx = Math.cos((((minY + maxY) / 2) * Math.PI) / 180);
-    const pad = 16;
-    const s = Math.min((W - 2 * pad) / ((maxX - minX) * kx), (H - 2 * pad) / (maxY - minY));
-    const offX = (W - (maxX - minX) * kx * s) / 2;
-    const offY = (H - (maxY - minY) * s) / 2;
-    return { x: (lng: number) => offX + (lng - minX) * kx * s, y: (lat: number) => offY + (maxY - lat) * s };
+    const bounds = fit ?? boundsOf(all.flatMap((s) => s.rings.flat()));
+    return bounds && fitView(bounds, W, H, 0.0005);
   }, [outline, shapes, overlay, fit, W, H]);
 
   if (!view) return <div ref={boxRef} style={{ height, background: token.colorFillTertiary, borderRadius: token.borderRadius }} data-testid={testId} />;
 
-  const path = (g: Shape) => g.rings.map((r) => r.map(([lng, lat], i) => `${i ? 'L' : 'M'}${view.x(lng).toFixed(1)},${view.y(lat).toFixed(1)}`).join('') + 'Z').join('');
+  const path = (g: Shape) => pathOf(g.rings, view);
   const centre = (g: Shape) => {
     const xs = g.rings[0] ?? [];
     const n = Math.max(1, xs.length - 1);
