@@ -8,7 +8,7 @@ import { createTestApp, json, type TestApp } from '../../testing/test-app.js'
 import { importTerritory, TERRITORY } from '../../testing/territory.js'
 import { actOnCase, availableActions, prepareReport, reportCase, scanCaseTimers, workCalendar, type CaseAction, type CaseState } from '../cases/index.js'
 import { checkStats, foldStats, rebuildStats, takeStatsSnapshot } from './index.js'
-import { MINUTES_KEPT_MS } from './stats.repository.js'
+import { statsCutoffs } from './stats.repository.js'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 const ACTIONS = Number(process.env.STATS_PROPERTY_ACTIONS ?? 10_000)
@@ -179,9 +179,10 @@ describe('stats: rollups equal a recomputation from case history after a random 
     // Rebuild from history: the same rollup rows as the incremental ones.
     const dump = async () => {
       const out: Record<string, unknown[]> = {}
-      for (const table of ['stat_stock', 'stat_daily', 'stat_daily_classes', 'stat_daily_departments', 'stat_minutes']) {
-        // per-minute rows are kept (and rebuilt) only for the last days
-        const recent = table === 'stat_minutes' ? sql`and minute >= ${new Date(clock.now().getTime() - MINUTES_KEPT_MS)}` : sql``
+      const cut = statsCutoffs(clock.now(), p.config.timeZone)
+      for (const table of ['stat_stock', 'stat_daily', 'stat_daily_classes', 'stat_monthly_classes', 'stat_daily_departments', 'stat_minutes', 'stat_grid_reports']) {
+        // per-minute rows and grid × day reports are kept (and rebuilt) only for the last days
+        const recent = table === 'stat_minutes' ? sql`and minute >= ${cut.minute}` : table === 'stat_grid_reports' ? sql`and day >= ${cut.gridDay}::date` : sql``
         out[table] = (await sql`select * from ${sql.table(table)} t where n <> 0 ${recent} order by t::text`.execute(t.database.db)).rows
       }
       return out

@@ -199,6 +199,63 @@ describe('stats endpoints: numbers of a hand-built history, scoping, the screen,
     assert.equal(bad.statusCode, 400)
   })
 
+  test('grids (read from their case history) add up to their community and street; a year of classes (whole months from the monthly rollup)', async () => {
+    const range = 'from=2026-11-30&to=2026-12-01'
+    const add = (a: { day: string; reported: number; closed: number }[], b: { day: string; reported: number; closed: number }[]) =>
+      a.map((x, i) => ({ day: x.day, reported: x.reported + b[i]!.reported, closed: x.closed + b[i]!.closed }))
+    const a1 = await ok(`/api/v1/stats/trend?region=${TERRITORY.gridA1}&${range}`)
+    const a2 = await ok(`/api/v1/stats/trend?region=${TERRITORY.gridA2}&${range}`)
+    assert.deepEqual(a1.items, [
+      { day: '2026-11-30', reported: 1, closed: 1 },
+      { day: '2026-12-01', reported: 1, closed: 0 },
+    ])
+    assert.deepEqual(add(a1.items, a2.items), (await ok(`/api/v1/stats/trend?region=${TERRITORY.streetA}&${range}`)).items)
+    // a community's grids: ranked from their history
+    assert.deepEqual((await ok(`/api/v1/stats/regions?region=320102001001&${range}`)).items, [
+      { code: TERRITORY.gridA1, name: '甲1网格', reported: 2, closed: 1, onTimeRate: 1 },
+      { code: TERRITORY.gridA2, name: '甲2网格', reported: 1, closed: 0, onTimeRate: 0 },
+    ])
+    for (const panel of ['classes', 'sources', 'departments']) {
+      assert.deepEqual(await ok(`/api/v1/stats/${panel}?region=${TERRITORY.gridB1}&${range}`), await ok(`/api/v1/stats/${panel}?region=${TERRITORY.streetB}&${range}`), panel)
+    }
+    assert.deepEqual((await ok(`/api/v1/stats/kpis?region=${TERRITORY.gridB1}`)).cards, (await ok(`/api/v1/stats/kpis?region=${TERRITORY.streetB}`)).cards)
+    // 2025-12-02 … 2026-12-01: January to November 2026 from the monthly rollup, the ends from the daily one
+    const year = await ok('/api/v1/stats/classes?region=320102&from=2025-12-02&to=2026-12-01')
+    assert.deepEqual(year, await ok(`/api/v1/stats/classes?region=320102&${range}`))
+    assert.deepEqual(year.items.map((x: { reported: number; closed: number }) => [x.reported, x.closed]), [[4, 1]])
+    assert.equal((await get('/api/v1/stats/hotspots?region=320102&days=36')).statusCode, 400, 'grid reports are kept 35 days')
+  })
+
+  test('the live feed: latest case events of the caller\'s region, newest first', async () => {
+    const feed = await ok('/api/v1/stats/feed?region=320102&limit=3')
+    assert.deepEqual(
+      feed.items.map((x: { action: string; caseId: string; at: string }) => [x.action, x.caseId, x.at]),
+      [
+        ['register', ids.case2, new Date('2026-12-01T10:00:00+08:00').toISOString()],
+        ['dispatch', ids.case4, new Date('2026-12-01T09:30:00+08:00').toISOString()],
+        ['register', ids.case4, new Date('2026-12-01T09:20:00+08:00').toISOString()],
+      ],
+    )
+    const first = feed.items[0]
+    assert.equal(first.gridCode, TERRITORY.gridB1)
+    assert.equal(first.fromState, 'reported')
+    assert.equal(typeof first.number, 'string')
+    assert.deepEqual(Object.keys(first).sort(), ['action', 'at', 'caseId', 'fromState', 'gridCode', 'id', 'light', 'minorClass', 'number', 'toState'])
+    // the whole district: 7 + 1 + 1 + 3 + 1 events
+    assert.equal((await ok('/api/v1/stats/feed?region=320102')).items.length, 13)
+    // street B's leader: only case2's events (report, register), by default in their widest scope
+    const b = await ok('/api/v1/stats/feed', 'leaderB')
+    assert.deepEqual(b.items.map((x: { action: string; caseId: string }) => [x.action, x.caseId]), [['register', ids.case2], ['report', ids.case2]])
+    // a community and a grid take the narrow path: the same events as filtering the wide one
+    const wide = (await ok('/api/v1/stats/feed?region=320102&limit=200')).items
+    for (const region of ['320102001001', TERRITORY.gridA1]) {
+      assert.deepEqual((await ok(`/api/v1/stats/feed?region=${region}&limit=200`)).items, wide.filter((x: { gridCode: string }) => x.gridCode.startsWith(region)), region)
+    }
+    assert.deepEqual((await ok(`/api/v1/stats/feed?region=${TERRITORY.gridA1}&limit=2`)).items, wide.filter((x: { gridCode: string }) => x.gridCode === TERRITORY.gridA1).slice(0, 2))
+    assert.equal((await get(`/api/v1/stats/feed?region=${TERRITORY.streetA}`, 'leaderB')).statusCode, 404)
+    assert.equal((await get('/api/v1/stats/feed?limit=0')).statusCode, 400)
+  })
+
   test('the screen is every panel in one round trip, the same before and after folding', async () => {
     const url = '/api/v1/stats/screen?region=320102&from=2026-11-30&to=2026-12-01&metric=overdue'
     const screen = await ok(url)

@@ -4,6 +4,8 @@ import {
   CasePointsSchema,
   ClassesSchema,
   DepartmentsSchema,
+  FeedQuery,
+  FeedSchema,
   HotspotsSchema,
   KpisSchema,
   MapSchema,
@@ -51,6 +53,9 @@ export const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   )
   app.get('/stats/parking', { schema: { tags, summary: 'Parking occupancy of the region', querystring, response: { 200: ParkingSchema } } }, async (request) =>
     stats.getParking(p, { caller: requireUser(request), query: request.query }),
+  )
+  app.get('/stats/feed', { schema: { tags, summary: "The latest case events in the region, newest first (the live feed's first fill)", querystring: FeedQuery, response: { 200: FeedSchema } } }, async (request) =>
+    stats.getFeed(p, { caller: requireUser(request), query: request.query }),
   )
   app.get('/stats/screen', { schema: { tags, summary: 'Every panel of the big screen in one round trip', querystring, response: { 200: ScreenSchema } } }, async (request) =>
     stats.getScreen(p, { caller: requireUser(request), query: request.query }),

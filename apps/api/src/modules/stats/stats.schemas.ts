@@ -16,7 +16,7 @@ export const StatsQuery = Type.Object(
     to: Type.Optional(Day),
     metric: Type.Optional(Enum(MAP_METRICS, 'choropleth value of the map')),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 35, description: 'hot spots: the last N local days (reports per grid are kept 35 days)' })),
   },
   { additionalProperties: false },
 )
@@ -77,6 +77,32 @@ export const RegionsSchema = Type.Object({
 export const HotspotsSchema = Type.Object({ items: Type.Array(Type.Object({ gridCode: Type.String(), name: Type.String(), count: Type.Integer() })) })
 export const ParkingSchema = Type.Object({
   items: Type.Array(Type.Object({ lotId: Type.String(), name: Type.String(), capacity: Type.Integer(), occupied: Type.Integer(), reserved: Type.Integer(), free: Type.Integer() })),
+})
+
+export const FeedQuery = Type.Object(
+  {
+    region: Type.Optional(Region),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'default 40' })),
+  },
+  { additionalProperties: false },
+)
+export type StatsFeedQuery = Static<typeof FeedQuery>
+
+export const FeedSchema = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'case event id' }),
+      at: Type.String({ format: 'date-time' }),
+      action: Type.String({ description: 'workflow action (report, register, dispatch, close…)' }),
+      fromState: Type.Union([Type.String(), Type.Null()]),
+      toState: Type.String(),
+      caseId: Type.String(),
+      number: Type.String(),
+      gridCode: Type.String(),
+      light: Enum(['green', 'yellow', 'red'] as const),
+      minorClass: Type.String(),
+    }),
+  ),
 })
 
 export const ScreenSchema = Type.Object({

@@ -4,8 +4,8 @@ import type { BusEvent } from '../../platform/events.js'
 import type { Platform } from '../../platform/platform.js'
 import { regionOccupancy } from '../parking/index.js'
 import { statsRegionFor } from './stats.policy.js'
-import { statsRepository as repo, type RollupDifference } from './stats.repository.js'
-import type { MapMetric, StatsRangeQuery } from './stats.schemas.js'
+import { GRID_DAYS_KEPT, statsRepository as repo, type RollupDifference } from './stats.repository.js'
+import type { MapMetric, StatsFeedQuery, StatsRangeQuery } from './stats.schemas.js'
 
 export const STATS_CHANGED = 'stats.changed'
 export const SOURCES = ['supervisor', 'public', 'hotline', 'device', 'superior'] as const
@@ -34,13 +34,13 @@ export async function foldStats(p: Platform, opts: { batch?: number } = {}): Pro
 
 /** This hour's stock snapshot (once per hour), and pruning of old per-minute rows and snapshots. */
 export async function takeStatsSnapshot(p: Platform, now = p.clock.now()): Promise<boolean> {
-  return p.db.transaction().execute((tx) => repo.snapshot(tx, { now }))
+  return p.db.transaction().execute((tx) => repo.snapshot(tx, { now, tz: p.config.timeZone }))
 }
 
 /** Recompute all rollups from the case history (cases + case_events). Case writes wait meanwhile. */
-export async function rebuildStats(p: Platform): Promise<{ rows: Record<string, number>; ms: number }> {
+export async function rebuildStats(p: Platform, opts: { log?: (line: string) => void } = {}): Promise<{ rows: Record<string, number>; ms: number }> {
   const t0 = performance.now()
-  const rows = await p.db.transaction().execute((tx) => repo.rebuild(tx, { tz: p.config.timeZone, now: p.clock.now() }))
+  const rows = await p.db.transaction().execute((tx) => repo.rebuild(tx, { tz: p.config.timeZone, now: p.clock.now(), ...(opts.log ? { log: opts.log } : {}) }))
   // Fresh statistics for the planner: the tables were just emptied and refilled.
   await repo.analyze(p.db)
   return { rows, ms: Math.round(performance.now() - t0) }
@@ -194,7 +194,7 @@ async function casePointsOf(p: Platform, r: Scope, limit: number) {
 }
 
 async function classesOf(p: Platform, r: Scope, range: { from: string; to: string }) {
-  const rows = await repo.classes(p.db, { region: r.code, ...range, tz: p.config.timeZone })
+  const rows = await repo.classes(p.db, { region: r.code, ...range, tz: p.config.timeZone, now: p.clock.now() })
   return {
     items: rows.map((x) => ({
       classKind: x.classKind,
@@ -209,7 +209,7 @@ async function classesOf(p: Platform, r: Scope, range: { from: string; to: strin
 }
 
 async function trendOf(p: Platform, r: Scope, range: { from: string; to: string }) {
-  const rows = await repo.trend(p.db, { region: r.code, ...range, tz: p.config.timeZone })
+  const rows = await repo.trend(p.db, { region: r.code, ...range, tz: p.config.timeZone, now: p.clock.now() })
   const items = []
   for (let day = range.from; day <= range.to; day = addDays(day, 1)) {
     const n = (m: string) => rows.find((x) => x.day === day && x.metric === m)?.n ?? 0
@@ -219,12 +219,12 @@ async function trendOf(p: Platform, r: Scope, range: { from: string; to: string 
 }
 
 async function sourcesOf(p: Platform, r: Scope, range: { from: string; to: string }) {
-  const rows = await repo.daily(p.db, { region: r.code, codes: [r.code], codeLength: CODE_LENGTH[r.level], city: isCity(r), metrics: SOURCES.map((s) => `report.${s}`), ...range, tz: p.config.timeZone })
+  const rows = await repo.daily(p.db, { region: r.code, codes: [r.code], codeLength: CODE_LENGTH[r.level], city: isCity(r), metrics: SOURCES.map((s) => `report.${s}`), ...range, tz: p.config.timeZone, now: p.clock.now() })
   return { items: SOURCES.map((source) => ({ source, count: rows.find((x) => x.metric === `report.${source}`)?.n ?? 0 })) }
 }
 
 async function departmentsOf(p: Platform, r: Scope, range: { from: string; to: string }) {
-  const rows = await repo.departments(p.db, { region: r.code, ...range, tz: p.config.timeZone })
+  const rows = await repo.departments(p.db, { region: r.code, ...range, tz: p.config.timeZone, now: p.clock.now() })
   const items = rows.map((x) => ({ departmentId: x.departmentId, name: x.name ?? x.departmentId, handled: x.handled, onTime: x.onTime, onTimeRate: rate(x.onTime, x.handled) }))
   items.sort((a, b) => b.onTimeRate - a.onTimeRate || b.handled - a.handled || a.name.localeCompare(b.name))
   return { items }
@@ -242,6 +242,7 @@ async function regionsOf(p: Platform, r: Scope, range: { from: string; to: strin
     metrics: ['report', 'close', 'closedCase', 'closedCaseOnTime'],
     ...range,
     tz: p.config.timeZone,
+    now: p.clock.now(),
   })
   const n = (code: string, m: string) => rows.find((x) => x.regionCode === code && x.metric === m)?.n ?? 0
   const items = children.map((c) => ({ code: c.code, name: c.name, reported: n(c.code, 'report'), closed: n(c.code, 'close'), onTimeRate: rate(n(c.code, 'closedCaseOnTime'), n(c.code, 'closedCase')) }))
@@ -250,6 +251,7 @@ async function regionsOf(p: Platform, r: Scope, range: { from: string; to: strin
 }
 
 async function hotspotsOf(p: Platform, r: Scope, days: number, limit: number) {
+  if (days > GRID_DAYS_KEPT) throw invalid([{ field: 'days', reason: `at most ${GRID_DAYS_KEPT} (reports per grid are kept that long)` }])
   const to = localDay(p.clock.now(), p.config.timeZone)
   const rows = await repo.hotspots(p.db, { region: r.code, from: addDays(to, -(days - 1)), to, tz: p.config.timeZone, limit })
   return { items: rows.map((x) => ({ gridCode: x.gridCode, name: x.name ?? x.gridCode, count: x.count })) }
@@ -306,6 +308,12 @@ export async function getHotspots(p: Platform, opts: { caller: AuthUser; query: 
 export async function getParking(p: Platform, opts: { caller: AuthUser; query: Pick<Q, 'region'> }) {
   const r = await regionOf(p, opts.caller, opts.query.region)
   return parkingOf(p, opts.caller, r)
+}
+
+export async function getFeed(p: Platform, opts: { caller: AuthUser; query: StatsFeedQuery }) {
+  const r = await regionOf(p, opts.caller, opts.query.region)
+  const rows = await repo.feed(p.db, { region: r.code, narrow: r.level === 'community' || r.level === 'grid', limit: opts.query.limit ?? 40 })
+  return { items: rows.map((x) => ({ ...x, at: x.at.toISOString() })) }
 }
 
 /** Every panel in one round trip (the screen's first load and its refresh on live events). */
