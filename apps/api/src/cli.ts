@@ -15,9 +15,9 @@ import { importRegions, IMPORT_TOLERANCES } from './modules/regions/index.js'
 import { checkStats, rebuildStats } from './modules/stats/index.js'
 import { DomainError } from './platform/errors.js'
 
-function config(): Config {
+function config(opts: { serverSecret?: boolean } = {}): Config {
   try {
-    return loadConfig(process.env)
+    return loadConfig(process.env, opts)
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)
@@ -242,7 +242,8 @@ program
     } catch (err) {
       throw new InvalidArgumentError(err instanceof Error ? err.message : String(err))
     }
-    const password = o.password ?? config().demoPassword
+    // a client of a running server: it needs no server secret (and must not create ./data/secret.key)
+    const password = o.password ?? config({ serverSecret: false }).demoPassword
     if (!password) {
       console.error('civicgrid simulate: give the demo password with --password or DEMO_PASSWORD')
       process.exitCode = 2

@@ -55,8 +55,12 @@ type Env = Record<string, string | undefined>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-/** Parse and validate the environment, listing every problem at once. */
-export function loadConfig(env: Env, opts: { cwd?: string; repoRoot?: string } = {}): Config {
+/**
+ * Parse and validate the environment, listing every problem at once. `serverSecret: false` is for
+ * client commands (e.g. `civicgrid simulate`): without SECRET_KEY the secret stays empty and no
+ * `secret.key` is created in the data directory.
+ */
+export function loadConfig(env: Env, opts: { cwd?: string; repoRoot?: string; serverSecret?: boolean } = {}): Config {
   const problems: string[] = []
   const cwd = opts.cwd ?? process.cwd()
   const repoRoot = opts.repoRoot ?? resolve(import.meta.dirname, '../../..')
@@ -123,7 +127,7 @@ export function loadConfig(env: Env, opts: { cwd?: string; repoRoot?: string } =
     webDist: resolve(cwd, env.WEB_DIST || join(repoRoot, 'apps/web/dist')),
   }
   if (problems.length > 0) throw new ConfigError(problems)
-  if (!secretFromEnv) config.secretKey = loadOrCreateSecret(dataDir)
+  if (!secretFromEnv && opts.serverSecret !== false) config.secretKey = loadOrCreateSecret(dataDir)
   return config
 }
 
