@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: build the web console once if it is missing or older than its sources, then serve.
-import { spawnSync } from 'node:child_process'
+// With WEB_DIST set the console is served from there as it is (nothing is built).
+// SIGTERM is passed on to the server, which finishes its requests and closes the database; Ctrl-C
+// reaches the server from the terminal itself, so this script only waits for it to exit.
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -19,10 +22,12 @@ function newest(dir) {
   return t
 }
 
-if (!existsSync(built) || statSync(built).mtimeMs < newest(join(web, 'src'))) {
+if (!process.env.WEB_DIST && (!existsSync(built) || statSync(built).mtimeMs < newest(join(web, 'src')))) {
   console.log('civicgrid: building the web console (once)…')
   const r = spawnSync('npm', ['run', 'build', '-w', 'apps/web'], { cwd: root, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
-const r = spawnSync(process.execPath, [join(root, 'apps/api/bin/civicgrid.mjs'), 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
-process.exit(r.status ?? 1)
+const server = spawn(process.execPath, [join(root, 'apps/api/bin/civicgrid.mjs'), 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+process.on('SIGTERM', () => server.kill('SIGTERM'))
+process.on('SIGINT', () => {})
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
