@@ -298,7 +298,7 @@ export interface NewReservation {
 
 /** What `parking_book` did: booked, or why not (`refused`: the limits, ban and permit it read). */
 export interface BookOutcome {
-  outcome: 'booked' | 'conflict' | 'noSpace' | 'refused'
+  outcome: 'booked' | 'conflict' | 'noSpace' | 'refused' | 'stale'
   reservationId: string | null
   spaceId: string | null
   spaceCode: string | null
@@ -528,7 +528,8 @@ export const parkingRepository = {
   },
 
   /**
-   * A whole booking in one statement (`parking_book`, migration 20261128T0833): quick refusal from
+   * A whole booking in one statement (`parking_book`, migrations 20261128T0833/0834): the lot and
+   * space versions it was judged by (else 'stale'), a quick refusal from
    * committed bookings (`quick`), the account's and plate's advisory locks, limits/ban/permit, the
    * insert under the exclusion constraint (a given space, or the free candidates in turn), the
    * ledger row and the audit row. Run alone it is its own transaction; in a transaction, one step.
@@ -543,6 +544,9 @@ export const parkingRepository = {
       needAccessible: boolean
       quick: boolean
       audit: { actorId: string | null; actorName: string | null; after: string | null; requestId: string | null; ip: string | null }
+      /** The versions of the lot and the named space the booking was judged by ('stale' when either changed). */
+      lotVersion: number
+      spaceVersion: number | null
     },
   ): Promise<BookOutcome> {
     const res = await sql<BookOutcome>`select * from parking_book(${r.lotId}::uuid, ${r.spaceId}::uuid, ${r.types}::text[], ${r.gridCode}::text,
@@ -550,7 +554,7 @@ export const parkingRepository = {
       ${r.termsId}::text, ${r.shared}::boolean, ${r.ownerId}::uuid, ${r.bookedAt}::timestamptz, ${r.maxPerAccount}::int, ${r.maxPerPlate}::int,
       ${r.needAccessible}::boolean, ${r.quick}::boolean, ${r.charge.amountFen}::int, ${r.charge.ownerFen}::int, ${r.charge.communityFen}::int,
       ${r.charge.platformFen}::int, ${r.audit.actorId}::uuid, ${r.audit.actorName}::text, ${r.audit.after}::jsonb, ${r.audit.requestId}::text,
-      ${r.audit.ip}::text)`.execute(db)
+      ${r.audit.ip}::text, ${r.lotVersion}::int, ${r.spaceVersion}::int)`.execute(db)
     return res.rows[0]!
   },
 

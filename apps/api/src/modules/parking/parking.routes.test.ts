@@ -276,6 +276,32 @@ describe('parking: lots, spaces, bookings, sharing, gates, occupancy', () => {
       assert.equal((await book(alice.cookie, { ...w, spaceId: spaces.get('ACC1'), plate: '苏A10004' })).statusCode, 201)
     })
 
+    test('a booking is judged by the current lot and space even when another instance changed them', async () => {
+      const lot = await createLot({ name: '变更', rules: { maxActivePerAccount: 10, maxActivePerPlate: 10 } })
+      const [e1] = await addSpaces(lot.id, spaceList('E', 2))
+      const b = (day: string, hours: number, spaceId?: string) =>
+        call('POST', '/parking/reservations', carol.cookie, { lotId: lot.id, start: bj(`${day} 09:00`), end: bj(`${day} 1${hours - 1}:00`), plate: '苏E00001', ...(spaceId ? { spaceId } : {}) })
+      // this instance now holds the lot and the space in memory
+      assert.equal((await b('2026-12-10', 2)).statusCode, 201)
+      assert.equal((await b('2026-12-11', 2, e1!.id)).statusCode, 201)
+      // another instance (plain SQL here) closes the lot: the next booking sees it
+      await sql`update parking_lots set status = 'closed', version = version + 1 where id = ${lot.id}`.execute(t.database.db)
+      const closed = await b('2026-12-12', 1)
+      assert.equal(closed.statusCode, 422, closed.body)
+      assert.match(json(closed).detail, /the lot is closed/)
+      // … reopens it with shorter bookings: two hours are refused, one hour is booked
+      await sql`update parking_lots set status = 'open', rules = rules || '{"maxDurationMinutes": 60}'::jsonb, version = version + 1 where id = ${lot.id}`.execute(t.database.db)
+      assert.equal(json(await b('2026-12-13', 2)).errors[0].field, 'end')
+      assert.equal((await b('2026-12-13', 1)).statusCode, 201)
+      // … and puts the space under maintenance
+      await sql`update parking_spaces set status = 'maintenance', version = version + 1 where id = ${e1!.id}`.execute(t.database.db)
+      const held = await b('2026-12-14', 1, e1!.id)
+      assert.equal(held.statusCode, 422, held.body)
+      assert.match(json(held).detail, /the space is maintenance/)
+      const rows = await sql<{ n: number }>`select count(*)::int as n from parking_reservations where lot_id = ${lot.id}`.execute(t.database.db)
+      assert.equal(rows.rows[0]!.n, 3)
+    })
+
     test('at most N active bookings per account and per plate', async () => {
       const strict = await createLot({ name: '严格', rules: { maxActivePerAccount: 2, maxActivePerPlate: 1 } })
       await addSpaces(strict.id, spaceList('T', 5))

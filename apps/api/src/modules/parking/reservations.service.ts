@@ -79,9 +79,51 @@ interface Prepared {
 
 const rule = (errors: FieldError[]) => new DomainError('BOOKING_RULE_VIOLATED', errors.map((e) => e.reason).join('; '), { errors })
 
-/** Everything about a booking that does not depend on other bookings: the lot's rules, the plate, the space, the price. */
-async function prepareBooking(p: Platform, input: ReservationInput, now: Date, opts: { checkBlocked: boolean }): Promise<Prepared> {
-  const tz = p.config.timeZone
+/**
+ * Lots and named spaces as last read, for booking without reading them again. Safe on any number
+ * of instances: a booking passes their versions to `parking_book`, which books nothing and
+ * answers 'stale' when either has changed since (every change bumps the version); the request
+ * then reads them again and is judged by the current rules.
+ */
+const bookingRows = new WeakMap<Platform, { lots: Map<string, LotRow>; spaces: Map<string, SpaceRow> }>()
+const MAX_CACHED = 10_000
+
+function rowsOf(p: Platform) {
+  let c = bookingRows.get(p)
+  if (!c) bookingRows.set(p, (c = { lots: new Map(), spaces: new Map() }))
+  return c
+}
+
+function remember(p: Platform, lot: LotRow | undefined, space: SpaceRow | null) {
+  const c = rowsOf(p)
+  if (c.lots.size >= MAX_CACHED) c.lots.clear()
+  if (c.spaces.size >= MAX_CACHED) c.spaces.clear()
+  if (lot) c.lots.set(lot.id, lot)
+  if (space) c.spaces.set(space.id, space)
+}
+
+function forget(p: Platform, input: ReservationInput) {
+  const c = rowsOf(p)
+  c.lots.delete(input.lotId)
+  if (input.spaceId) c.spaces.delete(input.spaceId)
+}
+
+/** The cached lot and space of a request, when both are cached (and the space is of the lot). */
+function cachedRows(p: Platform, input: ReservationInput) {
+  const c = rowsOf(p)
+  const lot = c.lots.get(input.lotId)
+  if (!lot) return null
+  if (!input.spaceId) return { lot, space: null, blocked: false }
+  const space = c.spaces.get(input.spaceId)
+  return space && space.lotId === lot.id ? { lot, space, blocked: false } : null
+}
+
+/**
+ * Everything about a booking that does not depend on other bookings: the lot's rules, the plate,
+ * the space, the price. `cache`: judge by the cached lot and space when there are (a refusal is
+ * confirmed against freshly read rows).
+ */
+async function prepareBooking(p: Platform, input: ReservationInput, now: Date, opts: { checkBlocked: boolean; cache?: boolean }): Promise<Prepared> {
   const plate = parsePlate(input.plate, input.plateColour ?? 'unknown')
   if (plate.status !== 'valid') {
     throw invalid([{ field: 'plate', reason: plate.status === 'manual' ? `${plate.detail}: book it at the lot office` : plate.reason }])
@@ -91,7 +133,28 @@ async function prepareBooking(p: Platform, input: ReservationInput, now: Date, o
   const end = new Date(input.end)
   if (!(end > start)) throw invalid([{ field: 'end', reason: 'must be after start' }])
   const types = typesFor(input.spaceType, vehicle)
+  const hit = opts.cache ? cachedRows(p, input) : null
+  if (hit) {
+    try {
+      return judgeBooking(p, input, now, { vehicle, start, end, types }, hit)
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err
+      // refused by the cached rows: judge again by the current ones
+    }
+  }
   const snap = await repo.bookingSnapshot(p.db, { lotId: input.lotId, spaceId: input.spaceId ?? null, types, start, end, checkBlocked: opts.checkBlocked })
+  remember(p, snap.lot, snap.space)
+  return judgeBooking(p, input, now, { vehicle, start, end, types }, snap)
+}
+
+function judgeBooking(
+  p: Platform,
+  input: ReservationInput,
+  now: Date,
+  { vehicle, start, end, types }: { vehicle: Vehicle; start: Date; end: Date; types: SpaceType[] },
+  snap: { lot: LotRow | undefined; space: SpaceRow | null; blocked: boolean },
+): Prepared {
+  const tz = p.config.timeZone
   const lot = snap.lot
   if (!lot) throw notFound('Parking lot')
   const r = lot.rules
@@ -179,20 +242,29 @@ const noSpace = (prep: Prepared) =>
 export async function createReservation(p: Platform, opts: { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }) {
   parkingPolicy.assert(opts.caller, 'parking.reservations.book')
   const now = p.clock.now()
-  const prep = await prepareBooking(p, opts.input, now, { checkBlocked: false })
-  const termsId = await ensureTerms(p, prep.tariff, prep.lot.rules)
-  // Two transactions inserting conflicting rows at the same moment can wait on each other while
-  // the exclusion constraint is checked; PostgreSQL then aborts one (deadlock). It has booked
-  // nothing: run it again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await bookOnce(p, opts, prep, termsId, now)
-    } catch (err) {
-      if (attempt >= 5 || !RETRYABLE.has(sqlState(err) ?? '')) throw err
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+  for (let round = 1; ; round++) {
+    const prep = await prepareBooking(p, opts.input, now, { checkBlocked: false, cache: round === 1 })
+    const termsId = await ensureTerms(p, prep.tariff, prep.lot.rules)
+    // Two transactions inserting conflicting rows at the same moment can wait on each other while
+    // the exclusion constraint is checked; PostgreSQL then aborts one (deadlock). It has booked
+    // nothing: run it again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await bookOnce(p, opts, prep, termsId, now)
+      } catch (err) {
+        if (err instanceof StaleRows) break
+        if (attempt >= 5 || !RETRYABLE.has(sqlState(err) ?? '')) throw err
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+      }
     }
+    // the lot or the space changed since it was read: read it again and judge again
+    forget(p, opts.input)
+    if (round >= 3) throw new DomainError('CONFLICT', 'The parking lot or space changed meanwhile; try again')
   }
 }
+
+/** `parking_book` found the lot or the space changed since the booking was judged. */
+class StaleRows extends Error {}
 
 /** deadlock_detected, serialization_failure */
 const RETRYABLE = new Set(['40P01', '40001'])
@@ -241,7 +313,10 @@ async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Pr
     needAccessible: needsAccessiblePermit(prep),
     quick: true,
     audit: { actorId: audit.actorId, actorName: audit.actorName, after: audit.after, requestId: audit.requestId, ip: audit.ip },
+    lotVersion: lot.version,
+    spaceVersion: prep.space?.version ?? null,
   })
+  if (out.outcome === 'stale') throw new StaleRows()
   if (out.outcome === 'conflict') throw conflict(prep)
   if (out.outcome === 'noSpace') throw noSpace(prep)
   if (out.outcome === 'refused') {
