@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { BrowserContextOptions, Page } from 'playwright-core'
 import { TERRITORY } from '../apps/api/src/testing/territory.js'
-import { ADMIN_PASSWORD, startJourney, type Journey } from './support.js'
-import { importTestTerritory, png, signIn, signInPage, type ApiClient } from './journey-kit.js'
+import { ADMIN_PASSWORD, startJourney, type Journey, type JourneyPage } from './support.js'
+import { importTestTerritory, png, signIn, type ApiClient } from './journey-kit.js'
 
 const PASSWORD = 'journey-pass-2026'
 const WAIT = { timeout: 30_000 }
@@ -23,7 +23,7 @@ type Who = keyof typeof U
 describe('journey: a case from the street to closed, live across roles; a report through a network loss', () => {
   let j: Journey
   let admin: ApiClient
-  const people: Record<string, { context: BrowserContext; page: Page; errors: string[] }> = {}
+  const people: Record<string, JourneyPage> = {}
   const description = `路边暴露垃圾一堆（e2e ${Date.now()}）`
   let caseId = ''
   let offlineNumber = ''
@@ -61,24 +61,18 @@ describe('journey: a case from the street to closed, live across roles; a report
   })
 
   async function open(name: Who, opts: { phone?: boolean } = {}) {
-    const context = await j.browser.newContext(
-      opts.phone
-        ? {
-            viewport: PHONE,
-            isMobile: true,
-            hasTouch: true,
-            locale: 'zh-CN',
-            geolocation: { longitude: TERRITORY.inA1.lng, latitude: TERRITORY.inA1.lat, accuracy: 8 },
-            permissions: ['geolocation'],
-          }
-        : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
-    )
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    people[name] = { context, page, errors }
-    await signInPage(page, j.url, U[name], PASSWORD)
-    return page
+    const options: BrowserContextOptions = opts.phone
+      ? {
+          viewport: PHONE,
+          isMobile: true,
+          hasTouch: true,
+          locale: 'zh-CN',
+          geolocation: { longitude: TERRITORY.inA1.lng, latitude: TERRITORY.inA1.lat, accuracy: 8 },
+          permissions: ['geolocation'],
+        }
+      : {}
+    people[name] = await j.signedInPage(U[name], PASSWORD, options)
+    return people[name].page
   }
 
   /** The page has not reloaded since `markLoaded` (so what appeared came live). */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { BrowserContext, Page } from 'playwright-core'
 import { TERRITORY } from '../apps/api/src/testing/territory.js'
-import { importTestTerritory, signIn, signInPage, type ApiClient } from './journey-kit.js'
+import { importTestTerritory, signIn, type ApiClient } from './journey-kit.js'
 import { ADMIN_PASSWORD, startJourney, type Journey } from './support.js'
 
 const WAIT = { timeout: 60_000 }
@@ -28,16 +28,14 @@ describe('journey: an admin imports components with a bad row, reads the error r
   let context: BrowserContext
   let page: Page
   let admin: ApiClient
-  const errors: string[] = []
+  let errors: string[] = []
   const dir = mkdtempSync(join(tmpdir(), 'civicgrid-e2e-components-'))
 
   before(async () => {
     j = await startJourney()
     admin = await signIn(j.url, 'admin', ADMIN_PASSWORD)
     await importTestTerritory(j.url, admin)
-    ;({ context, page } = await j.newPage())
-    page.on('pageerror', (e) => errors.push(e.message))
-    await signInPage(page, j.url, 'admin', ADMIN_PASSWORD)
+    ;({ context, page, errors } = await j.signedInPage('admin', ADMIN_PASSWORD))
   })
   after(async () => {
     await context?.close().catch(() => undefined)

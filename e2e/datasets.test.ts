@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { BrowserContext, Page } from 'playwright-core'
 import { ADMIN_PASSWORD, startJourney, type Journey } from './support.js'
-import { importTestTerritory, signIn, signInPage, type ApiClient } from './journey-kit.js'
+import { importTestTerritory, signIn, type ApiClient } from './journey-kit.js'
 
 const WAIT = { timeout: 30_000 }
 
@@ -13,7 +13,7 @@ describe('journey: the data manager shows counts and checks, drills through to a
   let admin: ApiClient
   let caseId: string
   let caseNumber: string
-  const errors: string[] = []
+  let errors: string[] = []
 
   before(async () => {
     j = await startJourney()
@@ -29,9 +29,7 @@ describe('journey: the data manager shows counts and checks, drills through to a
     assert.equal(created.status, 201, JSON.stringify(created.body))
     caseId = created.body.case.id
     caseNumber = created.body.case.number
-    ;({ context, page } = await j.newPage())
-    page.on('pageerror', (e) => errors.push(e.message))
-    await signInPage(page, j.url, 'admin', ADMIN_PASSWORD)
+    ;({ context, page, errors } = await j.signedInPage('admin', ADMIN_PASSWORD))
   })
   after(async () => {
     await context?.close().catch(() => undefined)

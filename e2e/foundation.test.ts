@@ -13,15 +13,13 @@ describe('journey: a fresh install — sign in as admin, look around, switch lan
     assert.equal((await fetch(`${j.url}/readyz`)).status, 200)
     const { page, context } = await j.newPage()
     await page.goto(`${j.url}/api/docs/`)
-    await page.getByText('civicgrid API').first().waitFor({ timeout: 15_000 })
+    await page.getByText('civicgrid API').first().waitFor({ timeout: 30_000 })
     await j.screenshot(page, 'foundation-api-docs')
     await context.close()
   })
 
   test('the admin signs in, sees the layout, switches to English and back', async () => {
-    const { page, context } = await j.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
+    const { page, context, errors } = await j.newPage()
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
     await page.goto(j.url)
     await page.waitForURL(/\/login/)

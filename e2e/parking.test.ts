@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { BrowserContext, Page } from 'playwright-core'
 import { TERRITORY } from '../apps/api/src/testing/territory.js'
-import { importTestTerritory, signIn, signInPage, type ApiClient } from './journey-kit.js'
-import { ADMIN_PASSWORD, startJourney, type Journey } from './support.js'
+import { importTestTerritory, signIn, type ApiClient } from './journey-kit.js'
+import { ADMIN_PASSWORD, startJourney, type Journey, type JourneyPage } from './support.js'
 
 const PASSWORD = 'journey-pass-2026'
 const WAIT = { timeout: 30_000 }
@@ -28,7 +27,7 @@ describe('journey: share a private space, book it, drive in and out, fee and ear
   let ownerApi: ApiClient
   const ids: Record<string, string> = {}
   let lotId = ''
-  const people: Record<string, { context: BrowserContext; page: Page; errors: string[] }> = {}
+  const people: Record<string, JourneyPage> = {}
 
   before(async () => {
     j = await startJourney()
@@ -70,7 +69,7 @@ describe('journey: share a private space, book it, drive in and out, fee and ear
   })
 
   async function phone(who: Who) {
-    const context = await j.browser.newContext({
+    people[who] = await j.signedInPage(U[who], PASSWORD, {
       viewport: PHONE,
       isMobile: true,
       hasTouch: true,
@@ -79,12 +78,7 @@ describe('journey: share a private space, book it, drive in and out, fee and ear
       geolocation: { longitude: TERRITORY.inA1.lng + 0.001, latitude: TERRITORY.inA1.lat, accuracy: 10 },
       permissions: ['geolocation'],
     })
-    const page = await context.newPage()
-    const errors: string[] = []
-    page.on('pageerror', (e) => errors.push(e.message))
-    people[who] = { context, page, errors }
-    await signInPage(page, j.url, U[who], PASSWORD)
-    return page
+    return people[who].page
   }
 
   test('the owner publishes the space, the driver books it, the gate lets the car in and out, fee and earnings appear', async () => {
@@ -166,12 +160,8 @@ describe('journey: share a private space, book it, drive in and out, fee and ear
     await j.screenshot(owner, 'parking-5-owner-earnings')
 
     // 6. The operator's console lists the closed stay with its fee and the lot's occupancy.
-    const opContext = await j.browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
-    const opPage = await opContext.newPage()
-    const opErrors: string[] = []
-    opPage.on('pageerror', (e) => opErrors.push(e.message))
-    people.op = { context: opContext, page: opPage, errors: opErrors }
-    await signInPage(opPage, j.url, U.op, PASSWORD)
+    people.op = await j.signedInPage(U.op, PASSWORD, { timezoneId: 'Asia/Shanghai' })
+    const opPage = people.op.page
     await opPage.goto(`${j.url}/parking`)
     const stay = opPage.locator('tr', { hasText: PLATE })
     await stay.waitFor(WAIT)

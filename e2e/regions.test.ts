@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { BrowserContext, Page } from 'playwright-core'
 import { ADMIN_PASSWORD, startJourney, type Journey } from './support.js'
-import { signIn, signInPage } from './journey-kit.js'
+import { signIn } from './journey-kit.js'
 
 const WAIT = { timeout: 30_000 }
 type Rect = [number, number, number, number]
@@ -33,13 +33,11 @@ describe('journey: an admin imports regions through the wizard, divides a commun
   let j: Journey
   let context: BrowserContext
   let page: Page
-  const errors: string[] = []
+  let errors: string[] = []
 
   before(async () => {
     j = await startJourney()
-    ;({ context, page } = await j.newPage())
-    page.on('pageerror', (e) => errors.push(e.message))
-    await signInPage(page, j.url, 'admin', ADMIN_PASSWORD)
+    ;({ context, page, errors } = await j.signedInPage('admin', ADMIN_PASSWORD))
   })
   after(async () => {
     await context?.close().catch(() => undefined)

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { BrowserContext, Page } from 'playwright-core'
 import { CLI } from '../apps/api/src/testing/processes.js'
-import { signIn, signInPage, type ApiClient } from './journey-kit.js'
+import { signIn, type ApiClient } from './journey-kit.js'
 import { ARTIFACTS, startJourney, type Journey } from './support.js'
 
 const PASSWORD = 'screen-demo-pass-2026'
@@ -77,15 +77,13 @@ describe('journey: the big screen', () => {
   let context: BrowserContext
   let page: Page
   let operator: ApiClient
-  const errors: string[] = []
+  let errors: string[] = []
   let loads = 0
 
   before(async () => {
     j = await startJourney({}, seedSmallDemo)
     operator = await signIn(j.url, 'operator', PASSWORD)
-    ;({ context, page } = await j.newPage({ viewport: { width: 1920, height: 1080 } }))
-    page.on('pageerror', (e) => errors.push(e.message))
-    await signInPage(page, j.url, 'leader', PASSWORD)
+    ;({ context, page, errors } = await j.signedInPage('leader', PASSWORD, { viewport: { width: 1920, height: 1080 } }))
   })
   after(async () => {
     await context?.close().catch(() => undefined)
@@ -104,6 +102,9 @@ describe('journey: the big screen', () => {
     assert.equal(await page.locator('[data-testid="panel-trend"] canvas').count() > 0, true)
     assert.equal(await page.locator('[data-testid="panel-classes"] canvas').count() > 0, true)
     assert.ok((await page.locator('[data-testid="screen-regions"] tbody tr').count()) > 0)
+    // the live feed starts with the latest case events of the demo (GET /stats/feed), not empty
+    await page.locator('[data-testid="screen-feed"] li').first().waitFor(WAIT)
+    assert.ok((await page.locator('[data-testid="screen-feed"] li').count()) > 1)
     // the canvas fits the window exactly: no scrollbars
     const overflow = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight }))
     assert.deepEqual(overflow, { w: 1920, h: 1080 })

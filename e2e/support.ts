@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import { startServerProcess } from '../apps/api/src/testing/processes.js'
 import { createServerTestDatabase, TEST_DATABASE_URL } from '../apps/api/src/testing/test-db.js'
+import { signInPage } from './journey-kit.js'
 
 const root = new URL('..', import.meta.url).pathname
 export const ARTIFACTS = join(root, 'test-results')
@@ -17,10 +18,19 @@ function ensureWebBuilt() {
   if (r.status !== 0) throw new Error('web build failed')
 }
 
+export interface JourneyPage {
+  context: BrowserContext
+  page: Page
+  errors: string[]
+}
+
 export interface Journey {
   url: string
   browser: Browser
-  newPage(opts?: { viewport?: { width: number; height: number }; locale?: string }): Promise<{ context: BrowserContext; page: Page }>
+  /** A page in its own browser context (desktop 1440 × 900, zh-CN unless `opts` say otherwise); `errors` collects the page's uncaught errors. */
+  newPage(opts?: BrowserContextOptions): Promise<JourneyPage>
+  /** `newPage`, then signed in as the user (lands wherever the console sends them). */
+  signedInPage(username: string, password: string, opts?: BrowserContextOptions): Promise<JourneyPage>
   screenshot(page: Page, name: string): Promise<void>
   close(): Promise<void>
 }
@@ -52,13 +62,21 @@ export async function startJourney(
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
+  async function newPage(opts: BrowserContextOptions = {}): Promise<JourneyPage> {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', ...opts })
+    const page = await context.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+    return { context, page, errors }
+  }
   return {
     url: server.url,
     browser,
-    async newPage(opts = {}) {
-      const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 }, locale: opts.locale ?? 'zh-CN' })
-      const page = await context.newPage()
-      return { context, page }
+    newPage,
+    async signedInPage(username, password, opts) {
+      const p = await newPage(opts)
+      await signInPage(p.page, server.url, username, password)
+      return p
     },
     async screenshot(page, name) {
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false })
