@@ -213,12 +213,13 @@ seed
   .option('--seed <n>', 'the same seed (and --at) gives the same data', count, 1)
   .option('--at <time>', 'end of the year of cases, ISO 8601 (default: now)')
   .option('--append', 'add to a database that has data (new districts after any earlier lattice)')
-  .action(async (o: { grids: number; components: number; cases: number; seed: number; at?: string; append?: boolean }) => {
+  .option('--no-stats', 'skip the stats rollup rebuild after the load (run `civicgrid stats rebuild` later)')
+  .action(async (o: { grids: number; components: number; cases: number; seed: number; at?: string; append?: boolean; stats: boolean }) => {
     const at = o.at ? new Date(o.at) : undefined
     if (at && Number.isNaN(at.getTime())) throw new InvalidArgumentError(`not a time: ${o.at}`)
     await withApp(async (app) => {
       const started = performance.now()
-      const r = await seedScale(app.platform, { grids: o.grids, components: o.components, cases: o.cases, seed: o.seed, append: Boolean(o.append), ...(at ? { at } : {}), log: (line) => console.error(line) })
+      const r = await seedScale(app.platform, { grids: o.grids, components: o.components, cases: o.cases, seed: o.seed, append: Boolean(o.append), ...(at ? { at } : {}), ...(o.stats ? {} : { afterLoad: async () => 'stats rollups NOT rebuilt (--no-stats)' }), log: (line) => console.error(line) })
       const s = (performance.now() - started) / 1000
       console.log(`scale: ${r.counts.districts} districts (${r.districts[0]}…${r.districts.at(-1)}), ${r.counts.streets} streets, ${r.counts.communities} communities, ${r.counts.grids} grids, ${r.counts.components} components, ${r.counts.cases} cases with ${r.counts.caseEvents} events in ${s.toFixed(1)} s (seed ${r.seed}, at ${r.at})`)
     })
@@ -312,7 +313,7 @@ program
           process.exitCode = 1
         }
       } else {
-        const r = await rebuildStats(app.platform)
+        const r = await rebuildStats(app.platform, { log: (line) => console.error(`stats: ${line}`) })
         console.log(`stats: rebuilt from the case history in ${(r.ms / 1000).toFixed(1)} s — ${Object.entries(r.rows).map(([table, n]) => `${table} ${n}`).join(', ')}`)
       }
     })
