@@ -41,7 +41,7 @@ export async function startBenchServer(kind: 'embedded' | 'postgres', dataDir: s
     ADMIN_PASSWORD: PASSWORD,
     SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn',
     BODY_LIMIT: String(100 * 1024 * 1024),
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     ...(db ? { DATABASE_URL: db.url } : {}),
   })
   const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
@@ -120,9 +120,11 @@ export async function timedImport(server: BenchServer, path: string, rows: numbe
       // the server's own account of where the time went (logged at info)
       const summary = server.output().split('\n').find((l) => l.includes('component import applied'))
       if (summary) {
-        const s = JSON.parse(summary) as { seconds: Record<string, number>; cpuSeconds: Record<string, number> }
+        const s = JSON.parse(summary) as { seconds: Record<string, number>; cpuSeconds: Record<string, number>; memoryMb?: unknown }
         console.error(`#   phases (wall s): ${JSON.stringify(s.seconds)}`)
         console.error(`#   phases (cpu s):  ${JSON.stringify(s.cpuSeconds)}`)
+        // peaks of rss / main-thread heap / external / array buffers / PGlite WASM heap / reading-thread heap, and rss per phase
+        if (s.memoryMb) console.error(`#   memory (MB):     ${JSON.stringify(s.memoryMb)}`)
       }
       return {
         rows,

@@ -197,6 +197,26 @@ describe('components import: CSV with bad rows, modes, upsert, CRS, progress', (
     assert.equal(c.location, '秦淮路')
   })
 
+  test('tabs, line breaks, backslashes and quotes in cells arrive unchanged (the batch travels as COPY text)', async () => {
+    const [x, y] = centreOf(C3, 1, 1)
+    const name = 'C:\\站\\名 "甲"'
+    const location = '路\t1号\n北侧\\N'
+    const station = '站\\名\\n"乙"'
+    const q = (v: string) => `"${v.replaceAll('"', '""')}"`
+    const csv = `minorClass,name,lng,lat,location,站名\n0203,${q(name)},${x},${y},${q(location)},${q(station)}\n0203,,${x},${y},,普通站\n`
+    const imp = await upload(t, admin, { name: 'escapes.csv', content: Buffer.from(csv) })
+    assert.equal(imp.status, 'succeeded', imp.message)
+    const rows = await sql<{ name: string; location: string | null; attributes: Record<string, string> }>`
+      select name, location, attributes from components where import_id = ${imp.id} order by code`.execute(t.database.db)
+    assert.deepEqual(
+      rows.rows.map((r) => [r.name, r.location, r.attributes.站名]),
+      [
+        [name, location, station],
+        ['公交站亭', null, '普通站'],
+      ],
+    )
+  })
+
   test('the reaper marks an import with a stale heartbeat failed and removes its staging table and spool', async () => {
     const p = t.app.platform
     const id = await createImport(p, { actor: SYSTEM_ACTOR, input: { format: 'csv', fileName: 'x.csv', fileSize: 1, mode: 'all-or-nothing', crs: 'WGS84', encoding: 'utf-8', mapping: {} } })

@@ -1,8 +1,5 @@
 import { Readable } from 'node:stream'
-import ExcelJS from 'exceljs'
-import { parser as jsonParser } from 'stream-json'
-import pick from 'stream-json/filters/pick.js'
-import streamArray from 'stream-json/streamers/stream-array.js'
+import type ExcelJS from 'exceljs'
 import { DomainError } from '../../platform/errors.js'
 import { CsvSplitter, type CsvRecord } from './csv-split.js'
 import type { SourceRecord } from './import-rows.js'
@@ -81,7 +78,10 @@ function xlsxValue(v: unknown): unknown {
   return null
 }
 
+// The XLSX and GeoJSON libraries are loaded when such a file is read: the reading thread of a
+// CSV import does not carry them (exceljs alone is several MB of code and heap per thread).
 export async function* readXlsx(source: AsyncIterable<Buffer>, opts: { progress: ReadProgress }): AsyncGenerator<SourceRecord[]> {
+  const { default: ExcelJS } = await import('exceljs')
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(counted(source, opts.progress)), {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
@@ -113,6 +113,11 @@ export async function* readXlsx(source: AsyncIterable<Buffer>, opts: { progress:
 }
 
 export async function* readGeoJson(source: AsyncIterable<Buffer>, opts: { progress: ReadProgress }): AsyncGenerator<SourceRecord[]> {
+  const [{ parser: jsonParser }, { default: pick }, { default: streamArray }] = await Promise.all([
+    import('stream-json'),
+    import('stream-json/filters/pick.js'),
+    import('stream-json/streamers/stream-array.js'),
+  ])
   const stream = Readable.from(counted(source, opts.progress)).pipe(jsonParser.asStream()).pipe(pick.asStream({ filter: 'features' })).pipe(streamArray.asStream())
   let n = 0
   try {

@@ -5,6 +5,7 @@ import { ClassCatalog, type MinorClassView } from '../classes/index.js'
 import { readRecords, type CsvEncoding, type ImportFormat } from './import-readers.js'
 import { cellText, checkRow, CodeSet, ColumnResolver, type ColumnMapping, type RowProblem, type StagedRow } from './import-rows.js'
 import { spoolLine } from './spool.js'
+import { threadHeapBytes } from './import-memory.js'
 
 /**
  * The reading half of an import, on its own thread: parse the file, check every row against
@@ -28,8 +29,16 @@ export interface WorkerInput {
 
 export interface BatchMessage {
   type: 'batch'
-  /** COPY lines of new components (each starting with its group offset and prefix). */
-  lines: string[]
+  /**
+   * Spool lines of new components (each starting with its group offset and prefix), joined by
+   * \n into ONE string: the database side passes it on whole (one COPY blob, or one text
+   * parameter on a server) instead of handling thousands of small strings.
+   */
+  spool: string
+  /** number of lines in `spool` */
+  count: number
+  /** the (district + class) group prefixes among them */
+  keys: string[]
   /** Rows that name a code: updates, or codes carried over from another system. */
   explicit: StagedRow[]
   problems: RowProblem[]
@@ -37,6 +46,8 @@ export interface BatchMessage {
   rowsValid: number
   rowsInvalid: number
   bytes: number
+  /** this thread's V8 heap in use, bytes (for the import's memory log) */
+  heap: number
 }
 
 export interface DoneMessage {
@@ -122,11 +133,13 @@ async function run(input: WorkerInput) {
   let rowsValid = 0
   let rowsInvalid = 0
   let lines: string[] = []
+  const batchKeys = new Set<string>()
   let explicit: StagedRow[] = []
   let problems: RowProblem[] = []
   const send = async () => {
-    const msg: BatchMessage = { type: 'batch', lines, explicit, problems, rowsRead, rowsValid, rowsInvalid, bytes: progress.bytes }
+    const msg: BatchMessage = { type: 'batch', spool: lines.join('\n'), count: lines.length, keys: [...batchKeys], explicit, problems, rowsRead, rowsValid, rowsInvalid, bytes: progress.bytes, heap: threadHeapBytes() }
     lines = []
+    batchKeys.clear()
     explicit = []
     problems = []
     port.postMessage(msg)
@@ -154,6 +167,7 @@ async function run(input: WorkerInput) {
         const key = row.districtCode + row.minorClass
         const offset = (groups.get(key) ?? 0) + 1
         groups.set(key, offset)
+        batchKeys.add(key)
         lines.push(spoolLine(row, offset, meta))
       }
     }

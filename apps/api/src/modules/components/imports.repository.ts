@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Database, Executor, Tx } from '../../platform/db/database.js'
 import { UNFINISHED, type ImportStatus } from './components.repository.js'
 import type { StagedRow } from './import-rows.js'
-import { parseCopyLine, SPOOL_COLUMNS, SPOOL_TYPES } from './spool.js'
+import { resolveSpool, SPOOL_COLUMNS, SPOOL_TYPES } from './spool.js'
 import { copyText } from './spool.js'
 
 /**
@@ -12,6 +12,17 @@ import { copyText } from './spool.js'
  */
 /** A Point's GeoJSON from a row's lng/lat (for comparisons and history; points are stored without it). */
 const POINT = (t: string) => sql.raw(`jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(${t}.lng, ${t}.lat))`)
+
+/** The code of a spool line on the server: group prefix + (its block's base + offset), six digits. */
+const SPOOL_CODE = sql.raw(`s.f[2] || lpad(((bases.b ->> s.f[2])::int + s.f[1]::int)::text, 6, '0')`)
+
+/** Field i (1-based) of a split spool line as SQL: \\N is null; text values undo COPY's escapes. */
+function spoolField(i: number, type: string): string {
+  const v = `s.f[${i}]`
+  if (!['text', 'jsonb', 'text[]'].includes(type)) return `nullif(${v}, '\\N')`
+  const unescaped = `replace(replace(replace(replace(replace(${v}, '\\\\', chr(1)), '\\t', chr(9)), '\\n', chr(10)), '\\r', chr(13)), chr(1), '\\')`
+  return `(case when ${v} = '\\N' then null when strpos(${v}, '\\') = 0 then ${v} else ${unescaped} end)`
+}
 
 export const stagingTable = (importId: string) => `component_staging_${importId.replaceAll('-', '')}`
 
@@ -345,23 +356,27 @@ export const importsRepository = {
   },
 
   /**
-   * Load new components (COPY lines with their codes resolved) inside the import's
-   * transaction: PGlite COPY from an in-memory blob of the batch, or on a server one
-   * INSERT … SELECT FROM unnest(text arrays) per batch.
+   * Load a batch of new components inside the import's transaction. `spool` is the reading
+   * thread's batch as ONE string of spool lines (see spool.ts); `bases` the last number before
+   * each (district, class) group's block. PGlite: the codes are resolved in one pass over the
+   * string and the batch is COPYed from an in-memory blob. A server: the string goes as one text
+   * parameter and PostgreSQL splits it, resolves the codes and casts the fields itself — the
+   * JS side builds no per-row arrays (they were most of the process's memory growth, measured
+   * in docs/BENCHMARKS.md).
    */
-  async copyComponents(database: Database, tx: Tx, lines: string[]): Promise<void> {
-    if (lines.length === 0) return
+  async copyComponents(database: Database, tx: Tx, spool: string, bases: Map<string, number>): Promise<void> {
+    if (spool.length === 0) return
     const columns = SPOOL_COLUMNS.join(', ')
     if (database.pglite) {
       // the transaction holds PGlite's one connection: this runs inside it
-      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob: new Blob([lines.join('\n'), '\n']) })
+      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob: new Blob([resolveSpool(spool, bases), '\n']) })
       return
     }
-    const cols: (string | null)[][] = SPOOL_COLUMNS.map(() => [])
-    for (const l of lines) parseCopyLine(l).forEach((v, i) => cols[i]!.push(v))
+    const fields = SPOOL_COLUMNS.map((c, k) => (k === 0 ? SPOOL_CODE : sql.raw(`${spoolField(k + 2, SPOOL_TYPES[c])}::${SPOOL_TYPES[c]}`)))
     await sql`insert into components (${sql.raw(columns)})
-      select ${sql.join(SPOOL_COLUMNS.map((c) => sql`${sql.ref(`u.${c}`)}::${sql.raw(SPOOL_TYPES[c])}`))}
-      from unnest(${sql.join(cols.map((c) => sql`${c}::text[]`))}) as u(${sql.raw(columns)})`.execute(tx)
+      select ${sql.join(fields)}
+      from (select string_to_array(l, E'\t') as f from unnest(string_to_array(${spool}::text, E'\n')) as l) as s
+      cross join (select ${JSON.stringify(Object.fromEntries(bases))}::jsonb as b) as bases`.execute(tx)
   },
 
   /** Insert staged rows whose code is not registered yet (codes carried over from another system). */

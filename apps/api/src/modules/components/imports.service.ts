@@ -21,8 +21,8 @@ import { CSV_ENCODINGS, formatOfName, IMPORT_FORMATS, type CsvEncoding, type Imp
 import { CRS_LIST } from '../../platform/geo/index.js'
 import { ColumnResolver, type ColumnMapping, type RowProblem } from './import-rows.js'
 import { importsRepository as irepo, stagingTable } from './imports.repository.js'
-import { resolveSpoolLine, spoolKey } from './spool.js'
 import type { DoneMessage, WorkerInput, WorkerMessage } from './import-worker.js'
+import { MemoryTrack } from './import-memory.js'
 
 export const IMPORT_PROGRESS = 'components.import.progress'
 export const IMPORT_FINISHED = 'components.import.finished'
@@ -280,6 +280,50 @@ async function* messagesOf(worker: Worker): AsyncGenerator<WorkerMessage> {
   }
 }
 
+/** Number of positions in GeoJSON coordinates. */
+function positions(c: unknown): number {
+  if (!Array.isArray(c)) return 0
+  if (typeof c[0] === 'number') return 1
+  let n = 0
+  for (const x of c) n += positions(x)
+  return n
+}
+
+/** Young generation of the reading thread (its batches are short-lived garbage). */
+const READER_YOUNG_MB = 16
+/** Old generation of the reading thread: this much plus room for the grid index (below). */
+const READER_OLD_BASE_MB = 64
+
+/**
+ * Start the reading thread of an import with what it checks rows against. Its V8 heap is capped
+ * (resourceLimits), so it collects garbage instead of growing: what it keeps is the grid index
+ * (bounded by the territory, ~100 bytes per vertex budgeted), the class catalog, the duplicate
+ * code table (typed arrays, outside the heap) and at most two batches in flight.
+ */
+async function startReader(p: Platform, opts: { importId: string; path: string; imp: ImportRow; mapping: ColumnMapping; actorId: string | null }): Promise<Worker> {
+  const [catalog, departments, grids] = await Promise.all([loadClassCatalog(p, { kind: 'component' }), repo.departments(p.db), repo.gridShapes(p.db)])
+  const deptPairs: [string, string][] = departments.flatMap((d) => [[d.code, d.id] as [string, string], [d.id, d.id] as [string, string]])
+  let vertices = 0
+  for (const g of grids) vertices += positions(g.geometry.coordinates)
+  const input: WorkerInput = {
+    path: opts.path,
+    format: opts.imp.format,
+    encoding: opts.imp.encoding as CsvEncoding,
+    crs: opts.imp.crs as Crs,
+    mapping: opts.mapping,
+    classes: [...catalog.byCode.values()],
+    departments: deptPairs,
+    grids: { codes: grids.map((g) => g.code), geometries: grids.map((g) => g.geometry) },
+    importId: opts.importId,
+    actorId: opts.actorId,
+  }
+  const oldMb = READER_OLD_BASE_MB + Math.ceil((vertices * 100) / (1024 * 1024))
+  return new Worker(new URL('./import-worker.mjs', import.meta.url), {
+    workerData: input,
+    resourceLimits: { maxYoungGenerationSizeMb: READER_YOUNG_MB, maxOldGenerationSizeMb: oldMb },
+  })
+}
+
 /**
  * Read, check and apply one import, in ONE transaction. A worker thread streams the file and
  * checks each record (class, code, location → grid, units, dates, photos, attributes,
@@ -355,7 +399,10 @@ export async function runImport(
   const cpuTimings: Record<string, number> = {}
   let mark = performance.now()
   let cpuMark = process.cpuUsage()
+  const memory = new MemoryTrack(p.database)
+  memory.sample('start')
   const lap = (phase: string) => {
+    memory.sample(phase)
     const now = performance.now()
     const cpu = process.cpuUsage(cpuMark)
     timings[phase] = (timings[phase] ?? 0) + now - mark
@@ -375,21 +422,7 @@ export async function runImport(
   let worker: Worker | null = null
   try {
     await irepo.updateImport(p.db, id, { status: 'reading', startedAt: p.clock.now(), heartbeatAt: p.clock.now() })
-    const [catalog, departments, grids] = await Promise.all([loadClassCatalog(p, { kind: 'component' }), repo.departments(p.db), repo.gridShapes(p.db)])
-    const deptPairs: [string, string][] = departments.flatMap((d) => [[d.code, d.id] as [string, string], [d.id, d.id] as [string, string]])
-    const input: WorkerInput = {
-      path: opts.path,
-      format: imp.format,
-      encoding: imp.encoding as CsvEncoding,
-      crs: imp.crs as Crs,
-      mapping,
-      classes: [...catalog.byCode.values()],
-      departments: deptPairs,
-      grids: { codes: grids.map((g) => g.code), geometries: grids.map((g) => g.geometry) },
-      importId: id,
-      actorId: opts.actor.userId,
-    }
-    worker = new Worker(new URL('./import-worker.mjs', import.meta.url), { workerData: input, resourceLimits: { maxYoungGenerationSizeMb: 48 } })
+    worker = await startReader(p, { importId: id, path: opts.path, imp, mapping, actorId: opts.actor.userId })
     const reader = worker
     const stop = () => void reader.terminate()
     opts.signal?.addEventListener('abort', stop, { once: true })
@@ -420,6 +453,7 @@ export async function runImport(
           continue
         }
         Object.assign(live, { rowsRead: m.rowsRead, rowsValid: m.rowsValid, rowsInvalid: m.rowsInvalid, bytes: m.bytes })
+        memory.workerHeap = Math.max(memory.workerHeap, m.heap)
         keep(m.problems)
         lap('read (waiting for the reader)')
         // all-or-nothing with errors will roll back: no need to load any more rows
@@ -429,7 +463,7 @@ export async function runImport(
           explicitRows += m.explicit.length
           lap('stage rows with codes')
         }
-        if (!doomed && m.lines.length) {
+        if (!doomed && m.count) {
           if (!bulk) {
             // decide once, from the first batch: is this a bulk load into a comparatively small table?
             const estimate = fileSize && m.bytes ? (m.rowsRead * fileSize) / m.bytes : m.rowsRead
@@ -441,14 +475,10 @@ export async function runImport(
             // index builds sort in memory up to this much (on PGlite the WASM heap keeps it afterwards)
             if (bulk.indexes.length) await sql.raw(`set local maintenance_work_mem = '${embedded ? MAINTENANCE_MEM_EMBEDDED : '128MB'}'`).execute(tx)
           }
-          const unseen = new Set<string>()
-          for (const l of m.lines) {
-            const key = spoolKey(l)
-            if (!bases.has(key)) unseen.add(key)
-          }
-          if (unseen.size) for (const [k, v] of await irepo.lockCounters(tx, [...unseen])) bases.set(k, Math.max(v, carried.get(k) ?? 0))
-          await irepo.copyComponents(p.database, tx, m.lines.map((l) => resolveSpoolLine(l, bases)))
-          created += m.lines.length
+          const unseen = m.keys.filter((k) => !bases.has(k))
+          if (unseen.length) for (const [k, v] of await irepo.lockCounters(tx, unseen)) bases.set(k, Math.max(v, carried.get(k) ?? 0))
+          await irepo.copyComponents(p.database, tx, m.spool, bases)
+          created += m.count
           live.rowsApplied = created
           lap('copy new components')
         }
@@ -520,6 +550,7 @@ export async function runImport(
         ...result,
         seconds: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v) / 1000])),
         cpuSeconds: Object.fromEntries(Object.entries(cpuTimings).map(([k, v]) => [k, Math.round(v) / 1000])),
+        memoryMb: { before: memory.before, peak: memory.peak, rssByPhase: memory.rssByPhase },
       },
       'component import applied',
     )

@@ -117,6 +117,16 @@ export function resolveSpoolLine(line: string, bases: Map<string, number>): stri
   return `${key}${String(seq).padStart(6, '0')}${line.slice(t2)}`
 }
 
+const SPOOL_KEYS = /^([0-9]+)\t([0-9]{10})/gm
+
+/**
+ * Resolve the codes of a whole batch of spool lines (one string, lines joined by \n) in one
+ * pass: the two key fields of each line become its code.
+ */
+export function resolveSpool(spool: string, bases: Map<string, number>): string {
+  return spool.replace(SPOOL_KEYS, (_, offset: string, key: string) => `${key}${String(bases.get(key)! + Number(offset)).padStart(6, '0')}`)
+}
+
 const UNESCAPE = /\\(.)/g
 const UNESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', '\\': '\\' }
 
