@@ -5,7 +5,7 @@
 // window refused for lack of space was really full.
 //
 //   node --import tsx bench/parking/run.ts [--seconds 30] [--clients 200] [--targets embedded,postgres]
-//        [--strategies retry,lockLot] [--warmup 3]
+//        [--strategies retry,lockLot] [--warmup 3] [--profile DIR]
 //   PostgreSQL: BENCH_DATABASE_URL (default TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:55432/postgres);
 //   a fresh database is created on it and dropped afterwards.
 //
@@ -34,6 +34,8 @@ const CLIENTS = Number(opt('clients', '200'))
 const WARMUP = Number(opt('warmup', '3'))
 const TARGETS = opt('targets', 'embedded,postgres').split(',') as ('embedded' | 'postgres')[]
 const STRATEGIES = opt('strategies', 'retry,lockLot').split(',')
+/** --profile DIR: the server process writes a V8 CPU profile there (node --cpu-prof) when it stops. */
+const PROFILE = opt('profile', '')
 const PG_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/postgres'
 const SPACES = 50
 const PASSWORD = 'bench-password-1'
@@ -66,7 +68,8 @@ async function backends(url: string): Promise<number[]> {
 }
 
 async function startServer(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], {
+  const profile = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', new URL('./server.ts', import.meta.url).pathname], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', JOBS: 'false', DEMO: 'false', ADMIN_PASSWORD: PASSWORD, SECRET_KEY: 'bench-secret-0123456789abcdefghijklmnop', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -387,10 +387,15 @@ export function ledger(r: ReservationRow, kind: 'booking' | 'cancellation' | 'no
 }
 
 const knownTerms = new WeakMap<object, Set<string>>()
+const termsIds = new WeakMap<object, WeakMap<object, string>>()
 
 /** The id of a version of tariff and rules, stored once (outside the booking transaction, so a refused booking cannot undo it). */
 async function ensureTerms(p: Platform, tariff: Tariff, rules: ReservationRow['rules']): Promise<string> {
-  const id = createHash('sha256').update(canonicalJson({ tariff, rules })).digest('hex')
+  // the lot's tariff and rules objects are kept with the lot in memory: hash them once
+  let byRules = termsIds.get(tariff)
+  if (!byRules) termsIds.set(tariff, (byRules = new WeakMap()))
+  let id = byRules.get(rules)
+  if (id === undefined) byRules.set(rules, (id = createHash('sha256').update(canonicalJson({ tariff, rules })).digest('hex')))
   let known = knownTerms.get(p.db)
   if (!known) knownTerms.set(p.db, (known = new Set()))
   if (!known.has(id)) {
