@@ -25,10 +25,11 @@ const PASSWORD = 'bench-admin-password'
 const dbArg = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : 'both'
 
 /** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
-function cpuMs(pid: number): number {
+function cpuMs(pid: number, which: 'all' | 'sys' = 'all'): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime + stime, in USER_HZ (100)
+    // utime and stime, in USER_HZ (100 per second)
+    return ((which === 'sys' ? Number(fields[12]) : Number(fields[11]) + Number(fields[12])) * 1000) / 100
   } catch {
     return 0
   }
@@ -103,11 +104,13 @@ async function intake(label: string, databaseUrl: string | null) {
     const dbName = db ? new URL(db.url).pathname.slice(1) : null
     const pid = server.child.pid!
     const server0 = cpuMs(pid)
+    const sys0 = cpuMs(pid, 'sys')
     const db0 = dbName ? await backendsCpu(databaseUrl!, dbName) : new Map<number, number>()
     const load0 = loadavg()[0]!
     const r = await run(seconds)
     const load1 = loadavg()[0]!
     const serverMs = cpuMs(pid) - server0
+    const serverSysMs = cpuMs(pid, 'sys') - sys0
     const db1 = dbName ? await backendsCpu(databaseUrl!, dbName) : new Map<number, number>()
     let dbMs = 0
     for (const [p, ms] of db1) dbMs += ms - (db0.get(p) ?? 0)
@@ -121,6 +124,7 @@ async function intake(label: string, databaseUrl: string | null) {
       total: r.requests.total,
       failed: r.non2xx + r.errors + r.timeouts,
       serverMsPerCase: serverMs / Math.max(1, done),
+      serverSysMsPerCase: serverSysMs / Math.max(1, done),
       dbMsPerCase: dbName ? dbMs / Math.max(1, done) : null,
       load: `${load0.toFixed(1)}→${load1.toFixed(1)}`,
     }
@@ -140,10 +144,10 @@ if (dbArg !== 'embedded') {
   if (process.env.TEST_DATABASE_URL) rows.push(await intake('PostgreSQL (pool 10)', process.env.TEST_DATABASE_URL))
 }
 console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${connections} connections, ${seconds} s; ${new Date().toISOString()}`)
-console.log('| target | cases/s | p50 ms | p99 ms | requests | failed or timed out | server CPU ms/case | PostgreSQL CPU ms/case | load avg (1 min, start→end) | vs hello-world req/s |')
+console.log('| target | cases/s | p50 ms | p99 ms | requests | failed or timed out | server CPU ms/case (of which system) | PostgreSQL backends CPU ms/case | load avg (1 min, start→end) | vs hello-world req/s |')
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|')
 if (hello !== null) console.log(`| Fastify hello-world | ${Math.round(hello)} | | | | | | | | 100% |`)
 for (const r of rows) {
   const vs = hello ? `${((100 * r.rps) / hello).toFixed(1)}%` : ''
-  console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.failed} | ${r.serverMsPerCase.toFixed(2)} | ${r.dbMsPerCase === null ? '' : r.dbMsPerCase.toFixed(2)} | ${r.load} | ${vs} |`)
+  console.log(`| POST /api/v1/cases, ${r.label} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.failed} | ${r.serverMsPerCase.toFixed(2)} (${r.serverSysMsPerCase.toFixed(2)}) | ${r.dbMsPerCase === null ? '' : r.dbMsPerCase.toFixed(2)} | ${r.load} | ${vs} |`)
 }

@@ -117,8 +117,8 @@ export async function runIdempotentBatch<T>(
       }
     }
   })
-  // Delivered locally in order at once; in server mode the NOTIFYs go out side by side.
-  await Promise.all(events.map((event) => deps.bus.publish(event)))
+  // Delivered locally in order; in server mode all the NOTIFYs go out in one statement.
+  if (events.length) await deps.bus.publishAll(events)
   return results.map((r) => r!)
 }
 

@@ -319,7 +319,7 @@ interface IntakeItem {
 }
 
 /** Group commit of intakes: one batch at a time on the embedded database (one connection), a few on PostgreSQL. */
-export const INTAKE_BATCH = { maxBatch: 64, concurrency: { pglite: 1, postgres: 3 } }
+export const INTAKE_BATCH = { maxBatch: 64, concurrency: { pglite: 1, postgres: 2 } }
 
 const intakeQueues = new WeakMap<Platform, GroupCommit<IntakeItem, IdempotentResult<ReportBody>>>()
 
