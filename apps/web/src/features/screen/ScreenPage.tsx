@@ -12,7 +12,7 @@ import { useEventClasses } from '../cases/useReference';
 import { classesOption, DARK, sourcesOption, trendOption } from './charts';
 import { EChart } from './EChart';
 import { DepartmentRanking, Empty, Hotspots, KpiCards, LiveFeed, Panel, ParkingPanel, RegionRanking, type FeedItem } from './panels';
-import { fetchTrail, MAP_METRICS, RANGE_KEYS, rangeDays, type MapMetric, type RangeKey, type RegionRef } from './screenApi';
+import { fetchFeed, fetchTrail, MAP_METRICS, RANGE_KEYS, rangeDays, type MapMetric, type RangeKey, type RegionRef } from './screenApi';
 import { ScreenMap } from './ScreenMap';
 import { useOutlines, useScreenData } from './useScreen';
 import './screen.css';
@@ -20,6 +20,9 @@ import './screen.css';
 const W = 1920;
 const H = 1080;
 const FEED_MAX = 40;
+
+/** The same case event from the stream and from the first fill (the stream's time is the announcement's, a moment later). */
+const sameEvent = (a: FeedItem, b: FeedItem) => a.type === b.type && a.number === b.number && Math.abs(Date.parse(a.at) - Date.parse(b.at)) < 5000;
 
 /** Scale (and centre) the design canvas to the window, keeping its aspect ratio. */
 function useFit(): { scale: number; left: number; top: number } {
@@ -73,13 +76,40 @@ export default function ScreenPage() {
         light: s.light,
         className: s.minorClass ? (classes.byCode.get(s.minorClass)?.name ?? s.minorClass) : undefined,
       };
-      setFeed((f) => [item, ...f.filter((x) => x.key !== item.key)].slice(0, FEED_MAX));
+      setFeed((f) => [item, ...f.filter((x) => x.key !== item.key && !sameEvent(x, item))].slice(0, FEED_MAX));
     },
     [classes.byCode],
   );
 
   const { data, points, error, loading, refreshes, reload } = useScreenData({ region, from, to, metric }, onCase);
   const shown = data?.map.region;
+
+  // The feed starts with the region's latest case events; the stream adds to it from then on.
+  const className = useCallback((code: string) => classes.byCode.get(code)?.name ?? code, [classes.byCode]);
+  useEffect(() => {
+    const code = shown?.code;
+    if (!code) return;
+    const ctl = new AbortController();
+    fetchFeed(code, FEED_MAX, ctl.signal)
+      .then(({ items }) => {
+        const filled: FeedItem[] = items.map((e) => ({
+          key: `event-${e.id}`,
+          at: e.at,
+          type: e.action === 'report' ? 'case.reported' : `case.${e.action}`,
+          number: e.number,
+          action: e.action,
+          light: e.light,
+          className: className(e.minorClass),
+        }));
+        setFeed((cur) =>
+          [...cur, ...filled.filter((x) => !cur.some((c) => c.key === x.key || sameEvent(c, x)))]
+            .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+            .slice(0, FEED_MAX),
+        );
+      })
+      .catch(() => undefined);
+    return () => ctl.abort();
+  }, [shown?.code, className]);
   const { fc, error: outlineError } = useOutlines(shown?.code);
 
   // The first answer names the region shown; the breadcrumb above it (after a reload or a link

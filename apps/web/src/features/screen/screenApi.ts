@@ -130,6 +130,24 @@ export function fetchCasePoints(region: string, signal?: AbortSignal): Promise<C
   return api<CasePoints>('/stats/case-points', { query: { region, limit: 2000 }, signal });
 }
 
+/** A case event of GET /api/v1/stats/feed (the live feed's first fill). */
+export interface FeedEvent {
+  id: string;
+  at: string;
+  action: string;
+  fromState: string | null;
+  toState: string;
+  caseId: string;
+  number: string;
+  gridCode: string;
+  light: Light;
+  minorClass: string;
+}
+
+export function fetchFeed(region: string, limit: number, signal?: AbortSignal): Promise<{ items: FeedEvent[] }> {
+  return api<{ items: FeedEvent[] }>('/stats/feed', { query: { region, limit }, signal });
+}
+
 /** The region and its children (depth 1) — or, for a grid, the grid alone. */
 export function fetchOutlines(code: string, signal?: AbortSignal): Promise<FeatureCollection> {
   return api<FeatureCollection>(`/regions/${encodeURIComponent(code)}/geojson`, { query: { depth: 1 }, signal });
