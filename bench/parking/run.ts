@@ -5,7 +5,7 @@
 // window refused for lack of space was really full.
 //
 //   node --import tsx bench/parking/run.ts [--seconds 30] [--clients 200] [--targets embedded,postgres]
-//        [--strategies retry,lockLot] [--warmup 3] [--profile DIR]
+//        [--strategies retry,lockLot] [--warmup 3] [--rate N] [--profile DIR]
 //   PostgreSQL: BENCH_DATABASE_URL (default TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:55432/postgres);
 //   a fresh database is created on it and dropped afterwards.
 //
@@ -34,6 +34,13 @@ const CLIENTS = Number(opt('clients', '200'))
 const WARMUP = Number(opt('warmup', '3'))
 const TARGETS = opt('targets', 'embedded,postgres').split(',') as ('embedded' | 'postgres')[]
 const STRATEGIES = opt('strategies', 'retry,lockLot').split(',')
+/**
+ * --rate N: open loop — the clients together send N attempts per second on a fixed schedule
+ * (client c every CLIENTS/N s, phase-shifted), whatever the answers take; latency is counted
+ * from the scheduled send time, so a server that falls behind shows it in the percentiles.
+ * 0 (default): closed loop — every client sends its next attempt as soon as it has an answer.
+ */
+const RATE = Number(opt('rate', '0'))
 /** --profile DIR: the server process writes a V8 CPU profile there (node --cpu-prof) when it stops. */
 const PROFILE = opt('profile', '')
 const PG_URL = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:55432/postgres'
@@ -175,7 +182,14 @@ async function contend(base: string, lot: { id: string; spaceIds: string[] }, co
   await Promise.all(
     cookies.map(async (cookie, c) => {
       const plate = plateNo(c + 1)
-      while (performance.now() < deadline) {
+      const period = RATE > 0 ? (cookies.length / RATE) * 1000 : 0
+      for (let k = 0; ; k++) {
+        const due = started + period * (k + c / cookies.length)
+        if (RATE > 0) {
+          if (due >= deadline) break
+          const wait = due - performance.now()
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+        } else if (performance.now() >= deadline) break
         const slot = Math.floor(720 * Math.random() ** 3)
         const start = day0 + slot * HOUR
         const end = start + (Math.random() < 0.6 ? 1 : 2) * HOUR
@@ -187,7 +201,7 @@ async function contend(base: string, lot: { id: string; spaceIds: string[] }, co
           plate,
           ...(specific ? { spaceId: lot.spaceIds[Math.floor(Math.random() * lot.spaceIds.length)] } : {}),
         })
-        const t0 = performance.now()
+        const t0 = RATE > 0 ? due : performance.now()
         try {
           const { status, text } = await post(agent, target, cookie, body)
           const res = { status }
@@ -314,8 +328,8 @@ for (const target of TARGETS) {
 
 const model = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? cpus()[0]?.model
 console.log(`\nmachine: ${cpus().length} CPU (${model}); node ${process.version}; ${new Date().toISOString()}`)
-console.log(`command: node --import tsx bench/parking/run.ts --seconds ${SECONDS} --clients ${CLIENTS} --targets ${TARGETS.join(',')} --strategies ${STRATEGIES.join(',')}`)
-console.log(`workload: ${CLIENTS} clients (one account and plate each), 50 spaces, 1–2 h windows on 720 hourly starts skewed to the first days, 30% by space, 70% any space; ${SECONDS} s after a ${WARMUP} s warm-up on another lot\n`)
+console.log(`command: node --import tsx bench/parking/run.ts --seconds ${SECONDS} --clients ${CLIENTS} --targets ${TARGETS.join(',')} --strategies ${STRATEGIES.join(',')}${RATE > 0 ? ` --rate ${RATE}` : ''}`)
+console.log(`workload: ${CLIENTS} clients (one account and plate each), 50 spaces, 1–2 h windows on 720 hourly starts skewed to the first days, 30% by space, 70% any space; ${SECONDS} s after a ${WARMUP} s warm-up on another lot; ${RATE > 0 ? `open loop at ${RATE} attempts/s offered (latency from the scheduled send)` : 'closed loop (next attempt on the answer)'}\n`)
 console.log('| database | "any space" strategy | attempts/s | booked/s | p50 ms | p99 ms | max ms | booked / conflict / no space | overlaps | rows = booked | false "no space" | CPU ms per attempt: server + db (+ load generator) | 2-core ceiling, attempts/s |')
 console.log('|---|---|---:|---:|---:|---:|---:|---|---:|---|---:|---|---:|')
 for (const r of results) {
