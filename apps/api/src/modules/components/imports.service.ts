@@ -291,8 +291,11 @@ function positions(c: unknown): number {
 
 /** Young generation of the reading thread (its batches are short-lived garbage). */
 const READER_YOUNG_MB = 16
-/** Old generation of the reading thread: this much plus room for the grid index (below). */
-const READER_OLD_BASE_MB = 64
+/**
+ * Old generation of the reading thread: this much plus room for the grid index (below). Its code
+ * (loaded through tsx) alone takes ~45–60 MB of it; 64 MB ran out of heap on a 120,000-row file.
+ */
+const READER_OLD_BASE_MB = 128
 
 /**
  * Start the reading thread of an import with what it checks rows against. Its V8 heap is capped
