@@ -17,8 +17,32 @@ interface Entry {
  * most 10 s and never past the session's expiry; a revocation, logout or change of roles/scopes
  * publishes USER_CHANGED, which clears that user's entries on every instance at once.
  */
-class CredentialCache {
+export class CredentialCache {
   private readonly entries = new Map<string, Entry>()
+  /** Look-ups in flight: when an entry expires under load, one query serves every request waiting for it. */
+  private readonly loading = new Map<string, Promise<AuthUser | null>>()
+  /** Bumped by every drop, so a look-up that started before a change is not cached after it. */
+  private generation = 0
+
+  /** The cached user, or the one `load` finds (cached until `expiresAt` or 10 s). */
+  resolve(key: string, now: number, load: () => Promise<{ user: AuthUser; expiresAt: number | null } | null>): Promise<AuthUser | null> {
+    const hit = this.get(key, now)
+    if (hit) return Promise.resolve(hit)
+    let pending = this.loading.get(key)
+    if (!pending) {
+      const generation = this.generation
+      pending = load()
+        .then((found) => {
+          if (found && generation === this.generation) this.set(key, found.user, now, found.expiresAt)
+          return found?.user ?? null
+        })
+        .finally(() => {
+          if (this.loading.get(key) === pending) this.loading.delete(key)
+        })
+      this.loading.set(key, pending)
+    }
+    return pending
+  }
 
   get(key: string, now: number): AuthUser | null {
     const e = this.entries.get(key)
@@ -37,6 +61,9 @@ class CredentialCache {
 
   dropUser(userId: string) {
     for (const [k, e] of this.entries) if (e.user.id === userId) this.entries.delete(k)
+    // A request after the change must not join a look-up that started before it.
+    this.generation++
+    this.loading.clear()
   }
 }
 

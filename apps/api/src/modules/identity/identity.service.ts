@@ -120,30 +120,26 @@ export async function logoutUser(p: Platform, opts: { user: AuthUser; actor: Act
 export async function authenticateSession(p: Platform, token: string): Promise<AuthUser | null> {
   const key = `s:${sha256(token)}`
   const now = p.clock.now()
-  const cached = credentialCache(p).get(key, now.getTime())
-  if (cached) return cached
-  const row = await repo.findLiveSession(p.db, key.slice(2), now)
-  if (!row) return null
-  const scopes = (await repo.scopesOf(p.db, [row.id])).get(row.id) ?? []
-  const user = toAuthUser(row, scopes, 'session', row.sessionId)
-  credentialCache(p).set(key, user, now.getTime(), row.expiresAt.getTime())
-  return user
+  return credentialCache(p).resolve(key, now.getTime(), async () => {
+    const row = await repo.findLiveSession(p.db, key.slice(2), now)
+    if (!row) return null
+    const scopes = (await repo.scopesOf(p.db, [row.id])).get(row.id) ?? []
+    return { user: toAuthUser(row, scopes, 'session', row.sessionId), expiresAt: row.expiresAt.getTime() }
+  })
 }
 
 /** Resolve a Bearer API token; it acts with its owner's roles and scopes. */
 export async function authenticateToken(p: Platform, token: string): Promise<AuthUser | null> {
   const key = `t:${sha256(token)}`
   const now = p.clock.now()
-  const cached = credentialCache(p).get(key, now.getTime())
-  if (cached) return cached
-  const row = await repo.findLiveToken(p.db, key.slice(2))
-  if (!row) return null
-  // Record use at most once a minute so a busy camera does not write on every request.
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(p.db, row.tokenId, now)
-  const scopes = (await repo.scopesOf(p.db, [row.id])).get(row.id) ?? []
-  const user = toAuthUser(row, scopes, 'token', null)
-  credentialCache(p).set(key, user, now.getTime(), null)
-  return user
+  return credentialCache(p).resolve(key, now.getTime(), async () => {
+    const row = await repo.findLiveToken(p.db, key.slice(2))
+    if (!row) return null
+    // Record use at most once a minute so a busy camera does not write on every request.
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) await repo.touchToken(p.db, row.tokenId, now)
+    const scopes = (await repo.scopesOf(p.db, [row.id])).get(row.id) ?? []
+    return { user: toAuthUser(row, scopes, 'token', null), expiresAt: null }
+  })
 }
 
 async function assertDepartmentExists(p: Platform, departmentId: string | null | undefined) {
