@@ -471,7 +471,10 @@ export const casesRepository = {
 }
 
 /** The most specific dispatch rule for a class at a grid: class beats any-class, longer region prefix beats shorter, then priority. */
-export function matchDispatchRule(rules: readonly DispatchRuleRow[], opts: { classKind: ClassKind; minorClass: string; gridCode: string }): DispatchRuleRow | undefined {
+export function matchDispatchRule<R extends Pick<DispatchRuleRow, 'classKind' | 'minorClass' | 'regionCode' | 'priority'>>(
+  rules: readonly R[],
+  opts: { classKind: ClassKind; minorClass: string; gridCode: string },
+): R | undefined {
   const covering = rules.filter(
     (r) =>
       (r.minorClass === null || (r.classKind === opts.classKind && r.minorClass === opts.minorClass)) &&

@@ -13,6 +13,7 @@ export * from './case-workflow.js'
 export * from './case-clock.js'
 export { workCalendar } from './case-calendar.js'
 export { caseChecks, countCases } from './quality.js'
+export { matchDispatchRule } from './cases.repository.js'
 export { prepareReport, reportCase, actOnCase, getCase, listCases, scanCaseTimers } from './cases.service.js'
 
 /** Routes under /api/v1 and the timer job (yellow at 80 %, red at the deadline). */

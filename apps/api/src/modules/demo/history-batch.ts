@@ -11,7 +11,7 @@
  * compares them table by table: keep the two in step when the case services change.
  */
 import { randomUUID } from 'node:crypto'
-import { canSee, isAdmin, regionPrefix, type AuthUser, type Role } from '../../platform/access.js'
+import { canSee, isAdmin, type AuthUser, type Role } from '../../platform/access.js'
 import { auditRows, type Actor } from '../../platform/audit.js'
 import { toJsonValue } from '../../platform/canonical-json.js'
 import { DomainError, invalid } from '../../platform/errors.js'
@@ -25,6 +25,7 @@ import {
   isOpen,
   localDateOf,
   nextState,
+  matchDispatchRule,
   refusalError,
   stageDeadline,
   STAGE_OF,
@@ -414,16 +415,3 @@ function actingRoles(user: AuthUser, row: Pick<Row, 'gridCode' | 'departmentId'>
   return user.roles.filter((r) => (r === 'departmentHandler' ? row.departmentId !== null && row.departmentId === user.departmentId : r !== 'resident' && inRegion))
 }
 
-/** As the cases module's auto-dispatch: the most specific rule (class, then longest region prefix, then priority). */
-function matchDispatchRule(rules: readonly DispatchRule[], opts: { classKind: string; minorClass: string; gridCode: string }): DispatchRule | undefined {
-  const covering = rules.filter(
-    (r) => (r.minorClass === null || (r.classKind === opts.classKind && r.minorClass === opts.minorClass)) && (!r.regionCode || opts.gridCode.startsWith(regionPrefix(r.regionCode))),
-  )
-  covering.sort(
-    (a, b) =>
-      Number(b.minorClass !== null) - Number(a.minorClass !== null) ||
-      (b.regionCode ? regionPrefix(b.regionCode).length : 0) - (a.regionCode ? regionPrefix(a.regionCode).length : 0) ||
-      b.priority - a.priority,
-  )
-  return covering[0]
-}
