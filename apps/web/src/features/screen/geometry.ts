@@ -1,8 +1,8 @@
 // Small planar helpers for drawing region outlines: a point inside each shape (label anchor,
 // click target), point-in-polygon with holes. Coordinates are [lng, lat].
+import { boundsOf, type Ring } from '../../lib/svgMap';
 import type { Feature } from '../regions/regionsApi';
 
-type Ring = [number, number][];
 type Polygon = Ring[];
 
 export function polygonsOf(f: Feature): Polygon[] {
@@ -44,13 +44,7 @@ export function interiorPoint(f: Feature): [number, number] | null {
   const poly = polys.reduce((a, b) => (ringArea(b[0] ?? []) > ringArea(a[0] ?? []) ? b : a));
   const outer = poly[0] ?? [];
   if (outer.length < 3) return null;
-  let [minX, minY, maxX, maxY] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const [x, y] of outer) {
-    minX = Math.min(minX, x);
-    minY = Math.min(minY, y);
-    maxX = Math.max(maxX, x);
-    maxY = Math.max(maxY, y);
-  }
+  const [minX, minY, maxX, maxY] = boundsOf(outer)!;
   const edges = poly.flatMap((r) => r.map((p, i) => [p, r[(i + 1) % r.length]!] as const));
   const dist2 = (x: number, y: number) => {
     let best = Infinity;
