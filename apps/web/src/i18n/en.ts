@@ -433,6 +433,7 @@ const en: Mirror<typeof zhCN> = {
   dataManager: {
     title: 'Data manager',
     intro: 'Every dataset with its row count, last import and quality checks. Red numbers are rows with a problem: click to list them and open each one.',
+    computedAt: '(counted at {{time}}, shared for a minute; Reload recounts)',
     reload: 'Reload',
     dataset: 'Dataset',
     rows: 'Rows',

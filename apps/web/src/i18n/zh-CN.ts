@@ -429,6 +429,7 @@ const zhCN = {
   dataManager: {
     title: '数据管理',
     intro: '每个数据集的行数、最近一次导入和质量检查。红色数字表示有问题的记录，点击查看并逐条打开处理。',
+    computedAt: '（统计于 {{time}}，一分钟内共享；点“刷新”重新计算）',
     reload: '刷新',
     dataset: '数据集',
     rows: '行数',

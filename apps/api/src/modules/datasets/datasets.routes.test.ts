@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { sql } from 'kysely'
+import { ManualClock } from '../../platform/clock.js'
 import { createTestApp, json, type TestApp } from '../../testing/test-app.js'
 import { importTerritory, rect, TERRITORY } from '../../testing/territory.js'
 
@@ -46,7 +47,7 @@ describe('datasets: counts, last imports, quality checks with drill-through, sco
   const get = (url: string, cookie = admin.cookie) => t.inject({ method: 'GET', url, headers: { cookie } })
   const post = (url: string, payload: object, cookie = admin.cookie) => t.inject({ method: 'POST', url, headers: { cookie }, payload })
   async function datasets(cookie = admin.cookie): Promise<Record<string, Dataset>> {
-    const res = await get('/api/v1/datasets', cookie)
+    const res = await get('/api/v1/datasets?refresh=true', cookie)
     assert.equal(res.statusCode, 200, res.body)
     return Object.fromEntries((json(res).items as Dataset[]).map((d) => [d.name, d]))
   }
@@ -266,5 +267,45 @@ describe('datasets: counts, last imports, quality checks with drill-through, sco
     assert.equal(last.id, id)
     assert.equal(last.by, 'root')
     assert.equal(last.rows, 0)
+  })
+})
+
+describe('datasets: the overview is shared per scope for a minute, and a refresh recounts', () => {
+  const clock = new ManualClock('2026-11-28T02:00:00Z')
+  let t: TestApp
+  let admin: { id: string; cookie: string }
+  const overview = async (query = '', cookie = admin.cookie) => {
+    const res = await t.inject({ method: 'GET', url: `/api/v1/datasets${query}`, headers: { cookie } })
+    assert.equal(res.statusCode, 200, res.body)
+    const body = json(res) as { items: Dataset[]; computedAt: string }
+    return { users: body.items.find((d) => d.name === 'users')!.count, computedAt: body.computedAt }
+  }
+
+  before(async () => {
+    t = await createTestApp({ clock })
+    admin = await t.userWith({ username: 'root', roles: ['admin'] })
+  })
+  after(() => t.close())
+
+  test('a plain read within the minute shares the result; refresh and expiry recount; a leader has their own', async () => {
+    const first = await overview()
+    assert.deepEqual(first, { users: 1, computedAt: '2026-11-28T02:00:00.000Z' })
+    await t.userWith({ username: 'second', roles: ['operator'] })
+    clock.advance(30_000)
+    assert.deepEqual(await overview(), first, 'the same counts and time within the minute')
+    const leader = await t.userWith({ username: 'leader', roles: ['leader'], regionCodes: ['320102'] })
+    assert.deepEqual(await overview('', leader.cookie), { users: 1, computedAt: '2026-11-28T02:00:30.000Z' }, 'another scope computes its own (the leader is the one user in 320102)')
+    assert.deepEqual(await overview('?refresh=true'), { users: 3, computedAt: '2026-11-28T02:00:30.000Z' })
+    await t.userWith({ username: 'fourth', roles: ['operator'] })
+    clock.advance(59_000)
+    assert.equal((await overview()).users, 3, 'still within the minute of the refresh')
+    clock.advance(2_000)
+    assert.deepEqual(await overview(), { users: 4, computedAt: '2026-11-28T02:01:31.000Z' }, 'older than a minute: recounted')
+  })
+
+  test('a malformed refresh is a problem and computes nothing', async () => {
+    const res = await t.inject({ method: 'GET', url: '/api/v1/datasets?refresh=soon', headers: { cookie: admin.cookie } })
+    assert.equal(res.statusCode, 400)
+    assert.match(String(res.headers['content-type']), /application\/problem\+json/)
   })
 })

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { requireUser } from '../../platform/request-context.js'
-import { CheckPageSchema, CheckParams, CheckQuery, DatasetListSchema } from './datasets.schemas.js'
+import { CheckPageSchema, CheckParams, CheckQuery, DatasetListQuery, DatasetListSchema } from './datasets.schemas.js'
 import * as datasets from './datasets.service.js'
 
 export const datasetsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const p = app.platform
   const tags = ['datasets']
 
-  app.get('/datasets', { schema: { tags, summary: 'Every dataset: row count (scoped), last import, quality checks with counts, importer and exporters', response: { 200: DatasetListSchema } } }, async (request) =>
-    datasets.listDatasets(p, { caller: requireUser(request) }),
+  app.get('/datasets', { schema: { tags, summary: 'Every dataset: row count (scoped), last import, quality checks with counts, importer and exporters', querystring: DatasetListQuery, response: { 200: DatasetListSchema } } }, async (request) =>
+    datasets.listDatasets(p, { caller: requireUser(request), refresh: request.query.refresh }),
   )
 
   app.get(

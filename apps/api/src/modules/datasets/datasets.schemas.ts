@@ -42,7 +42,13 @@ export type DatasetView = Static<typeof DatasetSchema>
 export const DatasetListSchema = Type.Object({
   items: Type.Array(DatasetSchema),
   staleStatusDays: Type.Integer({ description: 'Days after which a damaged or lost component with no open case is stale' }),
+  computedAt: Type.String({ format: 'date-time', description: 'When these counts were computed (shared for up to a minute per scope; ?refresh=true recomputes)' }),
 })
+
+export const DatasetListQuery = Type.Object(
+  { refresh: Type.Boolean({ default: false, description: 'Recompute now instead of taking a result up to a minute old' }) },
+  { additionalProperties: false },
+)
 
 export const CheckParams = Type.Object({ name: Type.String({ maxLength: 40 }), key: Type.String({ maxLength: 60 }) })
 export const CheckQuery = Type.Object(

@@ -61,10 +61,49 @@ async function summarise(p: Platform, scope: QualityScope, name: DatasetName) {
   return Promise.all((CHECKS[name] ?? []).map(async (c) => ({ key: c.key, severity: c.severity, count: await c.count(p, scope) })))
 }
 
-/** Every dataset with count, last import, checks, importer and exporters. */
-export async function listDatasets(p: Platform, opts: { caller: AuthUser }): Promise<{ items: DatasetView[]; staleStatusDays: number }> {
+type DatasetList = { items: DatasetView[]; staleStatusDays: number; computedAt: string }
+
+/**
+ * How long a computed overview is served before it is recomputed. Counting and checking every
+ * dataset scans the registry and the case history (seconds at a million components), so callers
+ * of one scope share one computation and its result for this long, unless a caller asks for a
+ * refresh (the console's reload button, or the end of an import). The response says when it was computed.
+ */
+export const OVERVIEW_MAX_AGE_MS = 60_000
+const MAX_CACHED_SCOPES = 200
+
+interface Cached {
+  startedAt: number
+  done: boolean
+  value: Promise<DatasetList>
+}
+const overviews = new WeakMap<Platform, Map<string, Cached>>()
+
+/** Every dataset with count, last import, checks, importer and exporters (shared per scope; see OVERVIEW_MAX_AGE_MS). */
+export async function listDatasets(p: Platform, opts: { caller: AuthUser; refresh?: boolean }): Promise<DatasetList> {
   datasetsPolicy.assert(opts.caller, 'datasets.read')
-  const scope = scopeOf(opts.caller)
+  const key = isAdmin(opts.caller) ? '*' : [...opts.caller.regionCodes].sort().join(',')
+  let cache = overviews.get(p)
+  if (!cache) overviews.set(p, (cache = new Map()))
+  const now = p.clock.now().getTime()
+  const hit = cache.get(key)
+  // a plain read takes the running computation or a result younger than the maximum age; a
+  // refresh always starts its own (one already running may have begun before the change it wants to see)
+  if (hit && !opts.refresh && (!hit.done || now - hit.startedAt < OVERVIEW_MAX_AGE_MS)) return hit.value
+  const entry: Cached = { startedAt: now, done: false, value: computeOverview(p, opts.caller) }
+  entry.value.then(
+    () => (entry.done = true),
+    () => cache.get(key) === entry && cache.delete(key),
+  )
+  cache.delete(key)
+  cache.set(key, entry)
+  if (cache.size > MAX_CACHED_SCOPES) cache.delete(cache.keys().next().value!)
+  return entry.value
+}
+
+async function computeOverview(p: Platform, caller: AuthUser): Promise<DatasetList> {
+  const computedAt = p.clock.now().toISOString()
+  const scope = scopeOf(caller)
   const scoped = scope.prefixes !== null
   // all at once: a server pool runs them side by side (the embedded database queues them)
   const [regions, components, classes, people, cases, parking, regionImport, gridImport, classImport, componentImport, checks] = await Promise.all([
@@ -80,7 +119,7 @@ export async function listDatasets(p: Platform, opts: { caller: AuthUser }): Pro
     componentsImport(p),
     Promise.all((['regions', 'grids', 'components', 'departments', 'users', 'cases'] as const).map(async (n) => [n, await summarise(p, scope, n)] as const)).then((l) => Object.fromEntries(l)),
   ])
-  const roots = scoped ? scope.prefixes!.length ? opts.caller.regionCodes.map((code) => ({ code, name: code })) : [] : await topRegions(p)
+  const roots = scoped ? scope.prefixes!.length ? caller.regionCodes.map((code) => ({ code, name: code })) : [] : await topRegions(p)
   const geojson = (depth: number) => roots.map((r) => ({ format: 'geojson', label: `${r.name} (${r.code})`, href: `/api/v1/regions/${r.code}/geojson?depth=${depth}` }))
 
   const items: DatasetView[] = [
@@ -112,7 +151,7 @@ export async function listDatasets(p: Platform, opts: { caller: AuthUser }): Pro
     { name: 'parkingLots', count: parking.lots, scoped, breakdown: null, lastImport: null, checks: [], import: null, exports: [] },
     { name: 'parkingSpaces', count: parking.spaces, scoped, breakdown: null, lastImport: null, checks: [], import: null, exports: [] },
   ]
-  return { items, staleStatusDays: STALE_STATUS_DAYS }
+  return { items, staleStatusDays: STALE_STATUS_DAYS, computedAt }
 }
 
 const encodeCursor = (id: string) => Buffer.from(id).toString('base64url')

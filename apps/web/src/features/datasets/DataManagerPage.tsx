@@ -34,6 +34,8 @@ export default function DataManagerPage() {
   const [items, setItems] = useState<Dataset[] | null>(null);
   const [staleDays, setStaleDays] = useState(30);
   const [loading, setLoading] = useState(false);
+  const [computedAt, setComputedAt] = useState<string | null>(null);
+  // 0: the first load takes the shared overview; every reload (button, finished import) recomputes it
   const [version, setVersion] = useState(0);
   const [regionsImport, setRegionsImport] = useState(false);
   const [componentsImport, setComponentsImport] = useState(false);
@@ -44,10 +46,11 @@ export default function DataManagerPage() {
   useEffect(() => {
     const ctrl = new AbortController();
     setLoading(true);
-    listDatasets(ctrl.signal)
+    listDatasets(version > 0, ctrl.signal)
       .then((r) => {
         setItems(r.items);
         setStaleDays(r.staleStatusDays);
+        setComputedAt(r.computedAt);
       })
       .catch((e: unknown) => {
         if (!ctrl.signal.aborted) showError(e);
@@ -184,7 +187,12 @@ export default function DataManagerPage() {
         </Button>
       }
     >
-      <Typography.Paragraph type="secondary">{t('dataManager.intro')}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">
+        {t('dataManager.intro')}
+        {computedAt ? (
+          <span data-testid="datasets-computed-at"> {t('dataManager.computedAt', { time: new Date(computedAt).toLocaleTimeString() })}</span>
+        ) : null}
+      </Typography.Paragraph>
       {running ? (
         <Alert
           style={{ marginBottom: 16 }}

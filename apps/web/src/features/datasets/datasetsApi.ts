@@ -37,7 +37,9 @@ export interface CheckPage {
   nextCursor: string | null;
 }
 
-export const listDatasets = (signal?: AbortSignal) => api<{ items: Dataset[]; staleStatusDays: number }>('/datasets', { signal });
+/** The overview is shared for up to a minute per scope; `refresh` recomputes it now. */
+export const listDatasets = (refresh: boolean, signal?: AbortSignal) =>
+  api<{ items: Dataset[]; staleStatusDays: number; computedAt: string }>('/datasets', { query: { refresh: refresh || null }, signal });
 
 export const getCheckRows = (name: string, key: string, cursor: string | null, signal?: AbortSignal) =>
   api<CheckPage>(`/datasets/${encodeURIComponent(name)}/checks/${encodeURIComponent(key)}`, { query: { cursor, limit: 50 }, signal });
