@@ -1,5 +1,5 @@
 // The civicgrid API for the parking benchmark: the normal application (buildApp), with the
-// "any space" assignment strategy chosen by PARKING_ASSIGN (retry | lockLot). Prints
+// "any space" assignment strategy chosen by PARKING_ASSIGN (groupCommit | retry | lockLot). Prints
 // "ready at <url>" once it listens. Configuration as for `civicgrid serve` (DATA_DIR,
 // DATABASE_URL, ADMIN_PASSWORD, SECRET_KEY …).
 import { buildApp } from '../../apps/api/src/app.js'
@@ -10,7 +10,7 @@ import { setAssignStrategy, type AssignStrategy } from '../../apps/api/src/modul
 const config = loadConfig(process.env)
 const app = await buildApp({ config, logger: false })
 await bootstrapAdmin(app.platform)
-setAssignStrategy(app.platform, (process.env.PARKING_ASSIGN as AssignStrategy | undefined) ?? 'retry')
+setAssignStrategy(app.platform, (process.env.PARKING_ASSIGN as AssignStrategy | undefined) ?? 'groupCommit')
 const url = await app.listen({ port: 0, host: '127.0.0.1' })
 console.log(`ready at ${url}`)
 const stop = async () => {

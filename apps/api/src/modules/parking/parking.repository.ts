@@ -296,6 +296,20 @@ export interface NewReservation {
   charge: { amountFen: number; ownerFen: number; communityFen: number; platformFen: number }
 }
 
+/** The arguments of `parking_book` (one booking). */
+export type BookArgs = NewReservation & {
+  spaceId: string | null
+  types: string[]
+  maxPerAccount: number
+  maxPerPlate: number
+  needAccessible: boolean
+  quick: boolean
+  audit: { actorId: string | null; actorName: string | null; after: string | null; requestId: string | null; ip: string | null }
+  /** The versions of the lot and the named space the booking was judged by ('stale' when either changed). */
+  lotVersion: number
+  spaceVersion: number | null
+}
+
 /** What `parking_book` did: booked, or why not (`refused`: the limits, ban and permit it read). */
 export interface BookOutcome {
   outcome: 'booked' | 'conflict' | 'noSpace' | 'refused' | 'stale'
@@ -534,21 +548,7 @@ export const parkingRepository = {
    * insert under the exclusion constraint (a given space, or the free candidates in turn), the
    * ledger row and the audit row. Run alone it is its own transaction; in a transaction, one step.
    */
-  async book(
-    db: Executor,
-    r: NewReservation & {
-      spaceId: string | null
-      types: string[]
-      maxPerAccount: number
-      maxPerPlate: number
-      needAccessible: boolean
-      quick: boolean
-      audit: { actorId: string | null; actorName: string | null; after: string | null; requestId: string | null; ip: string | null }
-      /** The versions of the lot and the named space the booking was judged by ('stale' when either changed). */
-      lotVersion: number
-      spaceVersion: number | null
-    },
-  ): Promise<BookOutcome> {
+  async book(db: Executor, r: BookArgs): Promise<BookOutcome> {
     const res = await sql<BookOutcome>`select * from parking_book(${r.lotId}::uuid, ${r.spaceId}::uuid, ${r.types}::text[], ${r.gridCode}::text,
       ${r.accountId}::uuid, ${r.plate}::text, ${r.plateColour}::text, ${r.start}::timestamptz, ${r.end}::timestamptz, ${r.quoteFen}::int,
       ${r.termsId}::text, ${r.shared}::boolean, ${r.ownerId}::uuid, ${r.bookedAt}::timestamptz, ${r.maxPerAccount}::int, ${r.maxPerPlate}::int,
@@ -556,6 +556,27 @@ export const parkingRepository = {
       ${r.charge.platformFen}::int, ${r.audit.actorId}::uuid, ${r.audit.actorName}::text, ${r.audit.after}::jsonb, ${r.audit.requestId}::text,
       ${r.audit.ip}::text, ${r.lotVersion}::int, ${r.spaceVersion}::int)`.execute(db)
     return res.rows[0]!
+  },
+
+  /**
+   * A batch of bookings of one lot in one statement (`parking_book_many`, migration
+   * 20261128T0861): each item exactly as `book` would do it alone, one after the other, each
+   * seeing what the earlier ones inserted. One answer per item, in order.
+   */
+  async bookMany(db: Executor, items: BookArgs[]): Promise<BookOutcome[]> {
+    const payload = items.map((r) => ({
+      lot: r.lotId, space: r.spaceId, types: r.types, grid: r.gridCode, account: r.accountId, plate: r.plate, colour: r.plateColour,
+      start: r.start.toISOString(), end: r.end.toISOString(), quote: r.quoteFen, terms: r.termsId, shared: r.shared, owner: r.ownerId,
+      at: r.bookedAt.toISOString(), maxAccount: r.maxPerAccount, maxPlate: r.maxPerPlate, needAccessible: r.needAccessible, quick: r.quick,
+      amount: r.charge.amountFen, ownerFen: r.charge.ownerFen, communityFen: r.charge.communityFen, platformFen: r.charge.platformFen,
+      actor: r.audit.actorId, actorName: r.audit.actorName, auditAfter: r.audit.after, requestId: r.audit.requestId, ip: r.audit.ip,
+      lotVersion: r.lotVersion, spaceVersion: r.spaceVersion,
+    }))
+    const res = await sql<BookOutcome & { idx: number }>`select * from parking_book_many(${JSON.stringify(payload)}::jsonb)`.execute(db)
+    const out: BookOutcome[] = new Array(items.length)
+    for (const row of res.rows) out[row.idx - 1] = row
+    if (res.rows.length !== items.length || out.some((x) => x === undefined)) throw new Error(`parking_book_many answered ${res.rows.length} rows for ${items.length} items`)
+    return out
   },
 
   async findReservation(db: Executor, id: string): Promise<ReservationRow | undefined> {

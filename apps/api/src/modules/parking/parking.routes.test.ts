@@ -197,6 +197,39 @@ describe('parking: lots, spaces, bookings, sharing, gates, occupancy', () => {
       assert.equal(reused.statusCode, 422)
       assert.equal(json(reused).code, 'IDEMPOTENCY_KEY_REUSED')
     })
+    test('requests arriving together (one group commit): each gets its own exact answer', async () => {
+      const lot = await createLot({ name: '同时到达', rules: { maxActivePerAccount: 50, maxActivePerPlate: 2 } })
+      const list = await addSpaces(lot.id, spaceList('G', 3))
+      const at = (h: number) => ({ lotId: lot.id, start: bj(`2026-12-06 ${String(h).padStart(2, '0')}:00`), end: bj(`2026-12-06 ${String(h + 1).padStart(2, '0')}:00`) })
+      const post = (cookie: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => call('POST', '/parking/reservations', cookie, body, headers)
+      // five "any space" bookings of one window for three spaces, different plates: three booked, on three spaces
+      const any = await Promise.all(Array.from({ length: 5 }, (_, i) => post(alice.cookie, { ...at(9), plate: `苏G1000${i}` })))
+      assert.deepEqual(any.map((r) => r.statusCode).sort(), [201, 201, 201, 409, 409])
+      assert.deepEqual(any.filter((r) => r.statusCode === 201).map((r) => json(r).spaceCode).sort(), ['G01', 'G02', 'G03'])
+      assert.ok(any.filter((r) => r.statusCode === 409).every((r) => json(r).code === 'NO_SPACE_AVAILABLE'))
+      // four bookings of one named space for one window: one booked, three conflicts
+      const named = await Promise.all(Array.from({ length: 4 }, (_, i) => post(bob.cookie, { ...at(11), spaceId: list[0]!.id, plate: `苏G2000${i}` })))
+      assert.deepEqual(named.map((r) => r.statusCode).sort(), [201, 409, 409, 409])
+      assert.ok(named.filter((r) => r.statusCode === 409).every((r) => json(r).code === 'RESERVATION_CONFLICT'))
+      // one plate, five windows at once, at most 2 active per plate: exactly two booked, the limit is exact inside a batch
+      const plate = await Promise.all([13, 14, 15, 16, 17].map((h) => post(carol.cookie, { ...at(h), plate: '苏G30000' })))
+      assert.deepEqual(plate.map((r) => r.statusCode).sort(), [201, 201, 422, 422, 422])
+      // the same Idempotency-Key five times at once (and two requests without one beside them): one booking, four replays
+      const keyed = await Promise.all([
+        ...Array.from({ length: 5 }, () => post(alice.cookie, { ...at(19), plate: '苏G40000' }, { 'idempotency-key': 'together-1' })),
+        post(bob.cookie, { ...at(19), plate: '苏G40001' }),
+        post(bob.cookie, { ...at(19), plate: '苏G40002' }),
+      ])
+      assert.deepEqual(keyed.map((r) => r.statusCode), [201, 201, 201, 201, 201, 201, 201], keyed.map((r) => r.body).join('\n'))
+      assert.equal(new Set(keyed.slice(0, 5).map((r) => json(r).id)).size, 1, 'one booking for the key')
+      assert.equal(keyed.slice(0, 5).filter((r) => r.headers['idempotent-replayed'] === 'true').length, 4)
+      const n = await sql<{ n: number }>`select count(*)::int as n from parking_reservations where lot_id = ${lot.id}`.execute(t.database.db)
+      assert.equal(n.rows[0]!.n, 3 + 1 + 2 + 3)
+      const charges = await sql<{ n: number }>`select count(*)::int as n from parking_charges where lot_id = ${lot.id} and kind = 'booking'`.execute(t.database.db)
+      assert.equal(charges.rows[0]!.n, 9, 'one ledger row per booking, none for the refused ones')
+      assert.equal(await overlaps(), 0)
+    })
+
     test('a booking writes its reservation, ledger and audit rows together; a refused one writes none', async () => {
       const lot = await createLot({ name: '账目', rules: { maxActivePerAccount: 10, maxActivePerPlate: 10 } })
       const [space] = await addSpaces(lot.id, spaceList('D', 1))

@@ -16,14 +16,16 @@ import type { Executor } from '../../platform/db/database.js'
 import { sqlState } from '../../platform/db/pg-errors.js'
 import { DomainError, invalid, notFound, type FieldError } from '../../platform/errors.js'
 import type { NewBusEvent } from '../../platform/events.js'
-import { runIdempotent } from '../../platform/idempotency.js'
+import { GroupCommit, type Outcome } from '../../platform/group-commit.js'
+import { assertIdempotencyKey, runIdempotent, type UnitOfWork } from '../../platform/idempotency.js'
+import { runIdempotentBatch, type IdempotentResult } from '../../platform/idempotency-batch.js'
 import type { Platform } from '../../platform/platform.js'
 import { scheduleCovers } from './availability.js'
 import { lotSchedule, readLot, spaceSchedule } from './lots.service.js'
 import { toWall } from './local-time.js'
 import { occupancyEvent } from './occupancy.service.js'
 import { parkingPolicy } from './parking.policy.js'
-import { parkingRepository as repo, type LotRow, type NewReservation, type ReservationRow, type SpaceRow } from './parking.repository.js'
+import { parkingRepository as repo, type BookArgs, type BookOutcome, type LotRow, type NewReservation, type ReservationRow, type SpaceRow } from './parking.repository.js'
 import type { ReservationInput, ReservationStatus, ReservationView, SpaceType } from './parking.schemas.js'
 import { decodeCursor, encodeCursor, freeCancelUntil, splitDelta, toReservationView } from './parking.views.js'
 import { parsePlate } from './plates.js'
@@ -31,16 +33,20 @@ import { cancellationFee, noShowFee, ownerTariff, quoteBooking, type Tariff } fr
 
 const MINUTE = 60_000
 
-/** How "any space" finds its space under concurrency (measured in bench/parking). */
-export type AssignStrategy = 'retry' | 'lockLot'
+/** How bookings meet under concurrency (measured in bench/parking). */
+export type AssignStrategy = 'groupCommit' | 'retry' | 'lockLot'
 const strategies = new WeakMap<Platform, AssignStrategy>()
 /**
- * `retry` (default): one statement tries the free spaces in turn; a race lost to a concurrent
- * booking of the same space inserts nothing and the next free space is tried.
+ * `groupCommit` (default): the bookings of a lot that arrive together are decided in one
+ * statement (`parking_book_many`), one after the other, one batch of a lot at a time — they never
+ * race each other, and a batch costs one transaction.
+ * `retry`: one statement per booking; a race lost to a concurrent booking of the same space
+ * inserts nothing and "any space" tries the next free space.
  * `lockLot`: lock the lot row first (in a transaction), so "any space" bookings of one lot run
  * one at a time and never race.
  */
 export const setAssignStrategy = (p: Platform, s: AssignStrategy) => strategies.set(p, s)
+const strategyOf = (p: Platform): AssignStrategy => strategies.get(p) ?? 'groupCommit'
 
 interface Vehicle {
   plate: string
@@ -272,19 +278,40 @@ const RETRYABLE = new Set(['40P01', '40001'])
 type BookOpts = { actor: Actor; caller: AuthUser; input: ReservationInput; idempotencyKey?: string }
 
 async function bookOnce(p: Platform, opts: BookOpts, prep: Prepared, termsId: string, now: Date) {
-  if (opts.idempotencyKey === undefined && !(prep.space === null && strategies.get(p) === 'lockLot')) {
+  const strategy = strategyOf(p)
+  if (strategy === 'groupCommit') {
+    assertIdempotencyKey(opts.idempotencyKey)
+    return submitBooking(p, { opts, prep, termsId, now })
+  }
+  if (opts.idempotencyKey === undefined && !(prep.space === null && strategy === 'lockLot')) {
     // its own transaction: one round trip
     const done = await bookStatement(p, p.db, opts, prep, termsId, now)
     for (const e of done.events) await p.bus.publish(e)
     return { statusCode: 201, body: done.body, replayed: false }
   }
   return runIdempotent<ReservationView>(p, { userId: opts.caller.id, key: opts.idempotencyKey, request: opts.input, statusCode: 201 }, async (tx) => {
-    if (prep.space === null && strategies.get(p) === 'lockLot') await repo.lockLot(tx, prep.lot.id)
+    if (prep.space === null && strategy === 'lockLot') await repo.lockLot(tx, prep.lot.id)
     return bookStatement(p, tx, opts, prep, termsId, now)
   })
 }
 
 async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Prepared, termsId: string, now: Date) {
+  const item = { opts, prep, termsId, now }
+  const created = bookedRow(item, await repo.book(db, bookArgs(item)))
+  const events: NewBusEvent[] = created.startAt <= now && created.endAt > now ? [await occupancyEvent(p, db, prep.lot, now)] : []
+  return { body: toReservationView(created), events }
+}
+
+/** One booking request, judged and priced, waiting for its statement. */
+interface BookItem {
+  opts: BookOpts
+  prep: Prepared
+  termsId: string
+  now: Date
+}
+
+/** The arguments of `parking_book` for a request. */
+function bookArgs({ opts, prep, termsId, now }: BookItem): BookArgs {
   const { lot, vehicle } = prep
   const row: NewReservation = {
     lotId: lot.id,
@@ -304,7 +331,7 @@ async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Pr
   // the audit row's content; the statement adds the space it booked
   const view = { lotId: lot.id, accountId: row.accountId, plate: row.plate, start: row.start.toISOString(), end: row.end.toISOString(), status: 'booked', quoteFen: row.quoteFen, feeFen: null }
   const audit = auditRows(opts.actor, [{ action: 'parking.reservation.create', entityType: 'parkingReservation', after: view }], now)[0]!
-  const out = await repo.book(db, {
+  return {
     ...row,
     spaceId: prep.space?.id ?? null,
     types: prep.types,
@@ -315,7 +342,12 @@ async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Pr
     audit: { actorId: audit.actorId, actorName: audit.actorName, after: audit.after, requestId: audit.requestId, ip: audit.ip },
     lotVersion: lot.version,
     spaceVersion: prep.space?.version ?? null,
-  })
+  }
+}
+
+/** The reservation `parking_book` made for a request, or the request's refusal (thrown). */
+function bookedRow({ opts, prep, now }: BookItem, out: BookOutcome): ReservationRow {
+  const { lot, vehicle } = prep
   if (out.outcome === 'stale') throw new StaleRows()
   if (out.outcome === 'conflict') throw conflict(prep)
   if (out.outcome === 'noSpace') throw noSpace(prep)
@@ -327,24 +359,24 @@ async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Pr
     if (needsAccessiblePermit(prep) && !out.accessible) errors.push({ field: 'spaceType', reason: ineligibility('accessible', vehicle, false)! })
     throw rule(errors)
   }
-  const created: ReservationRow = {
+  return {
     id: out.reservationId!,
     spaceId: out.spaceId!,
     spaceCode: prep.space ? prep.space.code : out.spaceCode!,
     spaceType: prep.space ? prep.space.type : out.spaceType!,
     lotId: lot.id,
     gridCode: lot.gridCode,
-    accountId: row.accountId,
-    plate: row.plate,
-    plateColour: row.plateColour,
-    startAt: row.start,
-    endAt: row.end,
+    accountId: opts.caller.id,
+    plate: vehicle.plate,
+    plateColour: vehicle.colour,
+    startAt: prep.start,
+    endAt: prep.end,
     status: 'booked',
-    quoteFen: row.quoteFen,
+    quoteFen: prep.quoteFen,
     tariff: prep.tariff,
     rules: lot.rules,
-    shared: row.shared,
-    ownerId: row.ownerId,
+    shared: prep.shared,
+    ownerId: prep.space?.ownerId ?? null,
     feeFen: null,
     bookedAt: now,
     checkedInAt: null,
@@ -352,8 +384,112 @@ async function bookStatement(p: Platform, db: Executor, opts: BookOpts, prep: Pr
     cancelReason: null,
     version: 1,
   }
-  const events: NewBusEvent[] = created.startAt <= now && created.endAt > now ? [await occupancyEvent(p, db, lot, now)] : []
-  return { body: toReservationView(created), events }
+}
+
+/**
+ * Group commit of bookings, per lot: the requests of a lot that arrive while its previous batch
+ * is being written go together into one `parking_book_many` statement, decided one after the
+ * other — so they never race for the same spaces, "any space" picks inside a batch stay exact,
+ * and a batch costs one transaction. One batch per lot at a time; at most `inFlight` batches of
+ * all lots at once (the embedded database has one connection anyway).
+ */
+export const BOOKING_BATCH = { maxBatch: 100, inFlight: { pglite: 1, postgres: 4 } }
+
+interface BookingQueues {
+  lots: Map<string, { queue: GroupCommit<BookItem, IdempotentResult<ReservationView>>; pending: number }>
+  slots: Slots
+}
+const bookingQueues = new WeakMap<Platform, BookingQueues>()
+
+/** A counting semaphore: at most `n` holders at once, served in arrival order. */
+class Slots {
+  private free: number
+  private readonly waiting: (() => void)[] = []
+  constructor(n: number) {
+    this.free = n
+  }
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await fn()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.free++
+    }
+  }
+}
+
+function queuesOf(p: Platform): BookingQueues {
+  let q = bookingQueues.get(p)
+  if (!q) bookingQueues.set(p, (q = { lots: new Map(), slots: new Slots(BOOKING_BATCH.inFlight[p.database.kind]) }))
+  return q
+}
+
+async function submitBooking(p: Platform, item: BookItem): Promise<IdempotentResult<ReservationView>> {
+  const q = queuesOf(p)
+  const lotId = item.prep.lot.id
+  let lot = q.lots.get(lotId)
+  if (!lot) {
+    lot = {
+      queue: new GroupCommit<BookItem, IdempotentResult<ReservationView>>({
+        maxBatch: BOOKING_BATCH.maxBatch,
+        concurrency: 1,
+        run: (items) => q.slots.use(() => writeBookings(p, items)),
+      }),
+      pending: 0,
+    }
+    q.lots.set(lotId, lot)
+  }
+  lot.pending++
+  try {
+    return await lot.queue.submit(item)
+  } finally {
+    // a lot with nothing pending drops its queue (a later request makes a new one)
+    if (--lot.pending === 0 && q.lots.get(lotId) === lot) q.lots.delete(lotId)
+  }
+}
+
+/**
+ * Write one batch of a lot. Without Idempotency-Keys the statement is its own transaction (one
+ * round trip for the whole batch); with any, the batch runs in the transaction that claims the
+ * keys and records the answers (runIdempotentBatch), so a retry gets the first answer.
+ */
+async function writeBookings(p: Platform, items: BookItem[]): Promise<Outcome<IdempotentResult<ReservationView>>[]> {
+  if (items.every((i) => i.opts.idempotencyKey === undefined)) {
+    const outcomes = await bookBatch(p, p.db, items)
+    const events = outcomes.flatMap((o) => (o.ok ? (o.value.events ?? []) : []))
+    if (events.length) await p.bus.publishAll(events)
+    return outcomes.map((o) => (o.ok ? { ok: true, value: { statusCode: 201, body: o.value.body, replayed: false } } : o))
+  }
+  return runIdempotentBatch(
+    { db: p.db, bus: p.bus },
+    items.map((i) => ({ userId: i.opts.caller.id, key: i.opts.idempotencyKey, request: i.opts.input, statusCode: 201 })),
+    (tx, indexes) => bookBatch(p, tx, indexes.map((n) => items[n]!)),
+  )
+}
+
+/** `parking_book_many` for a batch of one lot; each request its reservation or its own refusal. */
+async function bookBatch(p: Platform, db: Executor, items: BookItem[]): Promise<Outcome<UnitOfWork<ReservationView>>[]> {
+  const answers = await repo.bookMany(db, items.map(bookArgs))
+  const outcomes: Outcome<UnitOfWork<ReservationView>>[] = []
+  let inForce = -1
+  items.forEach((item, n) => {
+    try {
+      const created = bookedRow(item, answers[n]!)
+      if (created.startAt <= item.now && created.endAt > item.now) inForce = n
+      outcomes.push({ ok: true, value: { body: toReservationView(created) } })
+    } catch (error) {
+      outcomes.push({ ok: false, error })
+    }
+  })
+  // bookings in force now change the lot's live occupancy: one event for the batch, after its last such booking
+  if (inForce >= 0) {
+    const o = outcomes[inForce] as { ok: true; value: UnitOfWork<ReservationView> }
+    o.value.events = [await occupancyEvent(p, db, items[inForce]!.prep.lot, items[inForce]!.now)]
+  }
+  return outcomes
 }
 
 const auditView = (r: ReservationRow) => ({
