@@ -42,6 +42,9 @@ export async function startBenchServer(kind: 'embedded' | 'postgres', dataDir: s
     SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn',
     BODY_LIMIT: String(100 * 1024 * 1024),
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    // node/V8 flags and malloc settings for the server process, to compare them (not set by default)
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+    ...(process.env.BENCH_SERVER_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_SERVER_MALLOC_ARENA_MAX } : {}),
     ...(db ? { DATABASE_URL: db.url } : {}),
   })
   const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })

@@ -4,7 +4,7 @@ import { PolygonIndex, type AreaGeometry, type Crs } from '../../platform/geo/in
 import { ClassCatalog, type MinorClassView } from '../classes/index.js'
 import { readRecords, type CsvEncoding, type ImportFormat } from './import-readers.js'
 import { cellText, checkRow, CodeSet, ColumnResolver, type ColumnMapping, type RowProblem, type StagedRow } from './import-rows.js'
-import { spoolLine } from './spool.js'
+import { MAX_GROUP_OFFSET, spoolBytes, spoolLine } from './spool.js'
 import { threadHeapBytes } from './import-memory.js'
 
 /**
@@ -30,11 +30,12 @@ export interface WorkerInput {
 export interface BatchMessage {
   type: 'batch'
   /**
-   * Spool lines of new components (each starting with its group offset and prefix), joined by
-   * \n into ONE string: the database side passes it on whole (one COPY blob, or one text
-   * parameter on a server) instead of handling thousands of small strings.
+   * Spool lines of new components (each starting with its code placeholder: group prefix and
+   * offset), as ONE buffer of UTF-8 bytes, each line ended by \n. It is transferred, not copied,
+   * and the database side never turns it into a string: it writes the codes into it in place
+   * and passes it on whole (a COPY blob on PGlite, one bytea parameter on a server).
    */
-  spool: string
+  spool: Uint8Array
   /** number of lines in `spool` */
   count: number
   /** the (district + class) group prefixes among them */
@@ -137,12 +138,13 @@ async function run(input: WorkerInput) {
   let explicit: StagedRow[] = []
   let problems: RowProblem[] = []
   const send = async () => {
-    const msg: BatchMessage = { type: 'batch', spool: lines.join('\n'), count: lines.length, keys: [...batchKeys], explicit, problems, rowsRead, rowsValid, rowsInvalid, bytes: progress.bytes, heap: threadHeapBytes() }
+    const spool = spoolBytes(lines)
+    const msg: BatchMessage = { type: 'batch', spool, count: lines.length, keys: [...batchKeys], explicit, problems, rowsRead, rowsValid, rowsInvalid, bytes: progress.bytes, heap: threadHeapBytes() }
     lines = []
     batchKeys.clear()
     explicit = []
     problems = []
-    port.postMessage(msg)
+    port.postMessage(msg, [spool.buffer as ArrayBuffer])
     sent++
     while (sent - acked >= 2) await new Promise<void>((r) => (wake = r))
   }
@@ -166,6 +168,7 @@ async function run(input: WorkerInput) {
       else {
         const key = row.districtCode + row.minorClass
         const offset = (groups.get(key) ?? 0) + 1
+        if (offset > MAX_GROUP_OFFSET) throw Object.assign(new Error(`more than ${MAX_GROUP_OFFSET} new components of one district and class (${key}) in one file`), { code: 'VALIDATION_FAILED' })
         groups.set(key, offset)
         batchKeys.add(key)
         lines.push(spoolLine(row, offset, meta))

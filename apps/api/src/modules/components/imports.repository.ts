@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Database, Executor, Tx } from '../../platform/db/database.js'
 import { UNFINISHED, type ImportStatus } from './components.repository.js'
 import type { StagedRow } from './import-rows.js'
-import { resolveSpool, SPOOL_COLUMNS, SPOOL_TYPES } from './spool.js'
+import { resolveCodes, SPOOL_COLUMNS, SPOOL_TYPES } from './spool.js'
 import { copyText } from './spool.js'
 
 /**
@@ -12,9 +12,6 @@ import { copyText } from './spool.js'
  */
 /** A Point's GeoJSON from a row's lng/lat (for comparisons and history; points are stored without it). */
 const POINT = (t: string) => sql.raw(`jsonb_build_object('type', 'Point', 'coordinates', jsonb_build_array(${t}.lng, ${t}.lat))`)
-
-/** The code of a spool line on the server: group prefix + (its block's base + offset), six digits. */
-const SPOOL_CODE = sql.raw(`s.f[2] || lpad(((bases.b ->> s.f[2])::int + s.f[1]::int)::text, 6, '0')`)
 
 /** Field i (1-based) of a split spool line as SQL: \\N is null; text values undo COPY's escapes. */
 function spoolField(i: number, type: string): string {
@@ -357,26 +354,32 @@ export const importsRepository = {
 
   /**
    * Load a batch of new components inside the import's transaction. `spool` is the reading
-   * thread's batch as ONE string of spool lines (see spool.ts); `bases` the last number before
-   * each (district, class) group's block. PGlite: the codes are resolved in one pass over the
-   * string and the batch is COPYed from an in-memory blob. A server: the string goes as one text
-   * parameter and PostgreSQL splits it, resolves the codes and casts the fields itself — the
-   * JS side builds no per-row arrays (they were most of the process's memory growth, measured
-   * in docs/BENCHMARKS.md).
+   * thread's batch: spool lines as UTF-8 bytes (see spool.ts); `bases` the last number before
+   * each (district, class) group's block. The codes are written into the bytes in place, then
+   * PGlite COPYs the buffer as it is (no copy through a Blob). A server gets it as ONE bytea
+   * parameter (binary: node-postgres sends a Buffer as it is) and PostgreSQL splits it and casts
+   * the fields itself — the JS side builds no strings or per-row arrays (they were most of the
+   * process's memory growth, measured in docs/BENCHMARKS.md). The split line is computed once
+   * per row (`offset 0` keeps the planner from inlining string_to_array into every field, which
+   * split each line ~25 times).
    */
-  async copyComponents(database: Database, tx: Tx, spool: string, bases: Map<string, number>): Promise<void> {
+  async copyComponents(database: Database, tx: Tx, spool: Uint8Array, bases: Map<string, number>): Promise<void> {
     if (spool.length === 0) return
+    resolveCodes(spool, bases)
     const columns = SPOOL_COLUMNS.join(', ')
     if (database.pglite) {
-      // the transaction holds PGlite's one connection: this runs inside it
-      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob: new Blob([resolveSpool(spool, bases), '\n']) })
+      // the transaction holds PGlite's one connection: this runs inside it. PGlite reads the
+      // blob with arrayBuffer() only; a view on part of a buffer is cut to its own first.
+      const buffer = spool.byteOffset === 0 && spool.byteLength === spool.buffer.byteLength ? spool.buffer : spool.slice().buffer
+      const blob = { arrayBuffer: async () => buffer } as unknown as Blob
+      await database.pglite.query(`copy components (${columns}) from '/dev/blob'`, [], { blob })
       return
     }
-    const fields = SPOOL_COLUMNS.map((c, k) => (k === 0 ? SPOOL_CODE : sql.raw(`${spoolField(k + 2, SPOOL_TYPES[c])}::${SPOOL_TYPES[c]}`)))
+    const fields = SPOOL_COLUMNS.map((c, k) => sql.raw(`${spoolField(k + 1, SPOOL_TYPES[c])}::${SPOOL_TYPES[c]}`))
+    const bytes = Buffer.from(spool.buffer, spool.byteOffset, spool.byteLength)
     await sql`insert into components (${sql.raw(columns)})
       select ${sql.join(fields)}
-      from (select string_to_array(l, E'\t') as f from unnest(string_to_array(${spool}::text, E'\n')) as l) as s
-      cross join (select ${JSON.stringify(Object.fromEntries(bases))}::jsonb as b) as bases`.execute(tx)
+      from (select string_to_array(l, E'\t') as f from unnest(string_to_array(convert_from(${bytes}::bytea, 'UTF8'), E'\n')) as l where l <> '' offset 0) as s`.execute(tx)
   },
 
   /** Insert staged rows whose code is not registered yet (codes carried over from another system). */

@@ -4,8 +4,11 @@ import type { StagedRow } from './import-rows.js'
  * COPY lines of an import's new components, in the column order of SPOOL_COLUMNS (PostgreSQL
  * COPY text format), made by the reading thread and loaded into `components` by the import's
  * transaction. A new row's code is not known until that transaction has locked its (district,
- * class) counter, so each line starts with two key fields — the offset of the row inside its
- * group and the 10-digit group prefix — that become the 16-digit code (prefix + base + offset).
+ * class) counter, so each line starts with a placeholder of the code's width — the 10-digit
+ * group prefix and the row's 6-digit offset inside its group — that the database side turns
+ * into the code (prefix + base + offset) by rewriting those six digits in place in the batch's
+ * UTF-8 bytes (resolveCodes): a batch travels from the reading thread as one transferred byte
+ * buffer and never becomes a JavaScript string on the database side.
  *
  * Rows with a code of their own (updates, or codes carried over from another system) go to the
  * import's staging table instead, where SQL matches them against the registry.
@@ -83,7 +86,10 @@ export interface SpoolMeta {
   actorId: string | null
 }
 
-/** The spool line of a new component (its code still open), without a line break. */
+/** The most rows of one (district, class) group a single import can create (six-digit sequence). */
+export const MAX_GROUP_OFFSET = 999_999
+
+/** The spool line of a new component (its code a placeholder: group prefix + 6-digit offset), without a line break. */
 export function spoolLine(r: StagedRow, offset: number, meta: SpoolMeta): string {
   const p = r.placed!
   const g = p.geometry
@@ -91,7 +97,7 @@ export function spoolLine(r: StagedRow, offset: number, meta: SpoolMeta): string
   const geometry = g.type === 'Point' ? null : JSON.stringify(g)
   const actor = meta.actorId ?? '\\N'
   return (
-    `${offset}\t${r.districtCode}${r.minorClass}\t${r.minorClass}\t${copyText(r.name ?? r.className)}\t${copyText(geometry)}\t` +
+    `${r.districtCode}${r.minorClass}${String(offset).padStart(6, '0')}\t${r.minorClass}\t${copyText(r.name ?? r.className)}\t${copyText(geometry)}\t` +
     `${p.point[0]}\t${p.point[1]}\t${p.bbox[0]}\t${p.bbox[1]}\t${p.bbox[2]}\t${p.bbox[3]}\t${r.gridCode}\t${copyText(r.location)}\t` +
     `${r.status ?? 'intact'}\t${r.currency ?? 'inUse'}\t${r.authorityDeptId ?? '\\N'}\t${r.ownerDeptId ?? '\\N'}\t${r.maintainerDeptId ?? '\\N'}\t` +
     `${r.dataSource ?? 'other'}\t${r.photos && r.photos.length ? `{${r.photos.join(',')}}` : '{}'}\t${r.installDate ?? '\\N'}\t` +
@@ -99,32 +105,49 @@ export function spoolLine(r: StagedRow, offset: number, meta: SpoolMeta): string
   )
 }
 
-/** The 10-digit (district + class) group prefix of a spool line. */
-export function spoolKey(line: string): string {
-  const t1 = line.indexOf('\t')
-  return line.slice(t1 + 1, line.indexOf('\t', t1 + 1))
+/** A batch's spool lines as UTF-8 bytes, each line ended by \n (one buffer, to transfer between threads). */
+export function spoolBytes(lines: string[]): Uint8Array {
+  if (lines.length === 0) return new Uint8Array(0)
+  return new TextEncoder().encode(lines.join('\n') + '\n')
+}
+
+const ZERO = 48
+const NEWLINE = 10
+
+/** Thrown when a group's codes would pass 999999. */
+export class CodeSpaceExhausted extends Error {
+  constructor(key: string) {
+    super(`a code sequence would pass 999999 for (district, class) ${key}`)
+  }
 }
 
 /**
- * Turn a spool line into its COPY line: the two key fields become the code. `bases` holds the
- * last number before each group's block.
+ * Turn the code placeholders of a batch of spool lines (UTF-8 bytes, lines ended by \n) into
+ * codes, in place: the six offset digits after each line's 10-digit group prefix become
+ * base + offset, where `bases` holds the last number before each group's block. Codes are
+ * ASCII and have a fixed width, so no byte moves; escaped text fields hold no raw \n.
  */
-export function resolveSpoolLine(line: string, bases: Map<string, number>): string {
-  const t1 = line.indexOf('\t')
-  const t2 = line.indexOf('\t', t1 + 1)
-  const key = line.slice(t1 + 1, t2)
-  const seq = bases.get(key)! + Number(line.slice(0, t1))
-  return `${key}${String(seq).padStart(6, '0')}${line.slice(t2)}`
-}
-
-const SPOOL_KEYS = /^([0-9]+)\t([0-9]{10})/gm
-
-/**
- * Resolve the codes of a whole batch of spool lines (one string, lines joined by \n) in one
- * pass: the two key fields of each line become its code.
- */
-export function resolveSpool(spool: string, bases: Map<string, number>): string {
-  return spool.replace(SPOOL_KEYS, (_, offset: string, key: string) => `${key}${String(bases.get(key)! + Number(offset)).padStart(6, '0')}`)
+export function resolveCodes(bytes: Uint8Array, bases: Map<string, number>): void {
+  // the prefix read as a number (10 digits are exact in a double): no string per line
+  const byKey = new Map<number, number>()
+  for (const [k, v] of bases) byKey.set(Number(k), v)
+  let at = 0
+  while (at < bytes.length) {
+    let key = 0
+    for (let i = 0; i < 10; i++) key = key * 10 + (bytes[at + i]! - ZERO)
+    let offset = 0
+    for (let i = 10; i < 16; i++) offset = offset * 10 + (bytes[at + i]! - ZERO)
+    const base = byKey.get(key)
+    if (base === undefined) throw new Error(`no code block for group ${String(key).padStart(10, '0')}`)
+    let seq = base + offset
+    if (seq > MAX_GROUP_OFFSET) throw new CodeSpaceExhausted(String(key).padStart(10, '0'))
+    for (let i = 15; i >= 10; i--) {
+      bytes[at + i] = ZERO + (seq % 10)
+      seq = Math.floor(seq / 10)
+    }
+    const end = bytes.indexOf(NEWLINE, at + 16)
+    at = end < 0 ? bytes.length : end + 1
+  }
 }
 
 const UNESCAPE = /\\(.)/g
