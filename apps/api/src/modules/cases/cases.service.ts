@@ -15,14 +15,14 @@ import { tableStream, type TableFormat } from '../../platform/tabular-export.js'
 import { COMPONENTS_CHANGED, findComponentByCode, setComponentStatus } from '../components/index.js'
 import { photoFacts, type FileMeta } from '../files/index.js'
 import { locatePoint, type LocatedPoint } from '../regions/index.js'
-import { applyClockEffect, stageDeadline, type CaseClocks } from './case-clock.js'
+import { stageDeadline, type CaseClocks } from './case-clock.js'
+import { transitionPatch } from './case-transition.js'
 import { workCalendar } from './case-calendar.js'
-import { CASE_STAGES, type CaseStage } from './case-limits.js'
+import { CASE_STAGES } from './case-limits.js'
 import { taskRulesFor } from './case-queues.js'
 import {
   CASE_TRANSITIONS,
   PUBLIC_STATUS,
-  STAGE_OF,
   availableActions,
   initialStateFor,
   isOpen,
@@ -454,65 +454,7 @@ export async function actOnCase(
   await assertPhotosExist(tx, input.photos ?? [])
 
   const settings = await cachedClassSettings(p, tx, row.classKind, row.minorClass)
-  const clock = applyClockEffect({
-    clocks: row.clocks,
-    transition: decision,
-    now,
-    calendar,
-    limitOf: (stage: CaseStage) => settings[stage],
-    fromStage: STAGE_OF[row.state],
-    extraLimit: action === 'extendApprove' ? (input.extension ?? null) : null,
-  })
-  const timings = { ...row.timings }
-  if (clock.reopened) delete timings[clock.reopened]
-  for (const t of clock.ended) timings[t.stage] = t
-  const next = stageDeadline(calendar, clock.clocks, decision.stage)
-
-  const patch: Partial<CaseRow> = {
-    state: decision.to,
-    stage: decision.stage,
-    clocks: clock.clocks,
-    timings,
-    stageDeadline: next.deadline,
-    stageWarnAt: next.warnAt,
-    light: next.deadline && next.deadline <= now ? 'red' : next.warnAt && next.warnAt <= now ? 'yellow' : 'green',
-    ...(decision.flags.extensionPending !== undefined ? { extensionPending: decision.flags.extensionPending } : {}),
-    ...(decision.flags.supervised !== undefined ? { supervised: decision.flags.supervised } : {}),
-  }
-  if (decision.clock === 'none' || decision.to === row.state && decision.clock === 'keep') delete patch.light
-  switch (action) {
-    case 'register':
-      patch.registeredAt = now
-      break
-    case 'dispatch':
-      patch.departmentId = input.departmentId!
-      patch.dispatchedAt = now
-      break
-    case 'handled':
-      patch.handledAt = now
-      patch.photos = [...new Set([...row.photos, ...(input.photos ?? [])])]
-      break
-    case 'check':
-      patch.lastCheckOutcome = input.checkOutcome!
-      patch.photos = [...new Set([...row.photos, ...(input.photos ?? [])])]
-      break
-    case 'close':
-      patch.closedAt = now
-      break
-    case 'reopen':
-      patch.closedAt = null
-      patch.lastCheckOutcome = null
-      break
-    case 'suspend':
-      patch.suspendedFrom = row.state
-      break
-    case 'resume':
-      patch.suspendedFrom = null
-      break
-    case 'merge':
-      patch.primaryCaseId = primary!.id
-      break
-  }
+  const patch = transitionPatch({ row, action, decision, input, limits: settings, calendar, now, ...(primary ? { primaryCaseId: primary.id } : {}) })
   // Filing a component fault marks the component damaged (破损); closing the case marks it intact again.
   const componentStatus = row.componentCode && (action === 'register' || action === 'close') ? (action === 'register' ? 'damaged' : 'intact') : null
   const componentChange = componentStatus

@@ -18,7 +18,6 @@ import { DomainError, invalid } from '../../platform/errors.js'
 import type { Platform } from '../../platform/platform.js'
 import { locatePoint } from '../regions/index.js'
 import {
-  applyClockEffect,
   CASE_STAGES,
   DEFAULT_CLASS_LIMITS,
   initialStateFor,
@@ -28,7 +27,7 @@ import {
   matchDispatchRule,
   refusalError,
   stageDeadline,
-  STAGE_OF,
+  transitionPatch,
   type CaseAction,
   type CaseClocks,
   type CaseStage,
@@ -244,65 +243,7 @@ export class BatchHistory {
       if (primary.minorClass !== row.minorClass) throw invalid([{ field: 'primaryCaseId', reason: 'the primary case has another class' }])
     }
     const settings = this.settingsOf(row.classKind, row.minorClass)
-    const clock = applyClockEffect({
-      clocks: row.clocks,
-      transition: decision,
-      now,
-      calendar,
-      limitOf: (stage: CaseStage) => settings[stage],
-      fromStage: STAGE_OF[row.state],
-      extraLimit: action === 'extendApprove' ? ((input.extension as never) ?? null) : null,
-    })
-    const timings: Partial<Record<CaseStage, StageTiming>> = { ...(row.timings as Partial<Record<CaseStage, StageTiming>>) }
-    if (clock.reopened) delete timings[clock.reopened]
-    for (const t of clock.ended) timings[t.stage] = t
-    const next = stageDeadline(calendar, clock.clocks, decision.stage)
-
-    const patch: Partial<Row> = {
-      state: decision.to,
-      stage: decision.stage,
-      clocks: clock.clocks,
-      timings,
-      stageDeadline: next.deadline,
-      stageWarnAt: next.warnAt,
-      light: next.deadline && next.deadline <= now ? 'red' : next.warnAt && next.warnAt <= now ? 'yellow' : 'green',
-      ...(decision.flags.extensionPending !== undefined ? { extensionPending: decision.flags.extensionPending } : {}),
-      ...(decision.flags.supervised !== undefined ? { supervised: decision.flags.supervised } : {}),
-    }
-    if (decision.clock === 'none' || (decision.to === row.state && decision.clock === 'keep')) delete patch.light
-    switch (action) {
-      case 'register':
-        patch.registeredAt = now
-        break
-      case 'dispatch':
-        patch.departmentId = input.departmentId!
-        patch.dispatchedAt = now
-        break
-      case 'handled':
-        patch.handledAt = now
-        patch.photos = [...new Set([...row.photos, ...(input.photos ?? [])])]
-        break
-      case 'check':
-        patch.lastCheckOutcome = input.checkOutcome!
-        patch.photos = [...new Set([...row.photos, ...(input.photos ?? [])])]
-        break
-      case 'close':
-        patch.closedAt = now
-        break
-      case 'reopen':
-        patch.closedAt = null
-        patch.lastCheckOutcome = null
-        break
-      case 'suspend':
-        patch.suspendedFrom = row.state
-        break
-      case 'resume':
-        patch.suspendedFrom = null
-        break
-      case 'merge':
-        patch.primaryCaseId = primary!.id
-        break
-    }
+    const patch: Partial<Row> = transitionPatch({ row, action, decision, input: input as never, limits: settings, calendar, now, ...(primary ? { primaryCaseId: primary.id } : {}) })
     // as setComponentStatus: a component fault filed marks it damaged, closed intact again
     if (row.componentCode && (action === 'register' || action === 'close')) this.setComponentStatus(opts.actor, row.componentCode, action === 'register' ? 'damaged' : 'intact', `case ${row.number} ${action}`, now)
     const toState = (patch.state ?? row.state) as CaseState
