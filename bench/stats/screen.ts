@@ -8,7 +8,9 @@
 // An existing database (e.g. one filled by `civicgrid seed scale … --no-stats`), without reloading:
 //   node --import tsx bench/stats/screen.ts --database-url postgres://…/db --no-load [--rebuild] [--seconds 5]
 //   (--rebuild: recompute the rollups first, timed — needed once after a load with --no-stats)
-import { mkdtempSync, rmSync } from 'node:fs'
+// --only REGEX: only the requests whose label matches (e.g. --only 'feed|hotspots'); --scopes city,street: only those scopes.
+// Each row also gives the CPU per request of the server process and (PostgreSQL) of the database's backends, from /proc.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -35,6 +37,8 @@ const seconds = arg('seconds', 8)
 const connections = arg('connections', 4)
 const existingUrl = text('database-url') ?? null
 const noLoad = flag('no-load')
+const only = text('only') ? new RegExp(text('only')!) : null
+const onlyScopes = text('scopes')?.split(',') ?? null
 if (noLoad && !existingUrl) throw new Error('--no-load needs --database-url')
 const PASSWORD = 'bench-admin-password'
 const serverUrl = existingUrl ?? (process.env.TEST_DATABASE_URL || null)
@@ -88,8 +92,34 @@ const login = async (username: string) => {
 }
 const admin = await login('admin')
 
+/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return 0
+  }
+}
+const dbName = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : null
+/** CPU so far of the database's backends (PostgreSQL), per pid. */
+async function backendsCpu(): Promise<Map<number, number>> {
+  if (!databaseUrl || !dbName) return new Map()
+  const pg = (await import('pg')).default
+  const c = new pg.Client({ connectionString: databaseUrl })
+  await c.connect()
+  try {
+    const r = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName])
+    return new Map(r.rows.map((x) => [x.pid, cpuMs(x.pid)]))
+  } finally {
+    await c.end()
+  }
+}
+
 async function measure(label: string, path: string) {
   const latencies: number[] = []
+  const server0 = cpuMs(server.child.pid!)
+  const backends0 = await backendsCpu()
   const until = performance.now() + seconds * 1000
   await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -102,9 +132,13 @@ async function measure(label: string, path: string) {
       }
     }),
   )
+  const serverCpu = cpuMs(server.child.pid!) - server0
+  let dbCpu = 0
+  for (const [pid, ms] of await backendsCpu()) dbCpu += ms - (backends0.get(pid) ?? 0)
   latencies.sort((a, b) => a - b)
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
-  const row = `| ${label} | ${latencies.length} | ${q(0.5)} | ${q(0.95)} | ${q(0.99)} | ${load()} |`
+  const perOp = (ms: number) => (ms / latencies.length).toFixed(1)
+  const row = `| ${label} | ${latencies.length} | ${q(0.5)} | ${q(0.95)} | ${q(0.99)} | ${perOp(serverCpu)} | ${databaseUrl ? perOp(dbCpu) : '—'} | ${load()} |`
   log(row)
   return row
 }
@@ -117,6 +151,7 @@ const scopes = [
 ] as const
 const results = []
 for (const [scope, region] of scopes) {
+  if (onlyScopes && !onlyScopes.includes(scope)) continue
   for (const [label, path] of [
     ['kpis', `/api/v1/stats/kpis?region=${region}`],
     ['map (children), open', `/api/v1/stats/map?region=${region}`],
@@ -132,6 +167,7 @@ for (const [scope, region] of scopes) {
     ['feed, 40 latest events', `/api/v1/stats/feed?region=${region}&limit=40`],
     ['screen (all panels), 30 days', `/api/v1/stats/screen?region=${region}`],
   ] as const) {
+    if (only && !only.test(label)) continue
     results.push(await measure(`${label}, ${scope}`, path))
   }
 }
@@ -146,6 +182,6 @@ console.log(
   `\n${new Date().toISOString()}; machine: ${cpus().length} × ${cpus()[0]?.model}; node ${process.version}; ${serverUrl ? 'PostgreSQL' : 'embedded PGlite'}; ~${cases.toLocaleString('en')} cases, ~${events.toLocaleString('en')} events, ${gridCount.toLocaleString('en')} regions and grids${fillSeconds !== null ? ` (filled in ${fillSeconds.toFixed(0)} s)` : ' (existing database)'}; rollups ${timing.rebuild !== null ? `rebuilt in ${timing.rebuild.toFixed(0)} s` : 'as found'}; ${connections} concurrent clients, ${seconds} s per endpoint`,
 )
 console.log(`sizes: ${sizes.map((s) => `${s.name} ${s.size}`).join(', ')}; rollup rows: ${JSON.stringify(rows)}`)
-console.log('| request | requests | p50 ms | p95 ms | p99 ms | load avg (1/5/15 min) |')
-console.log('|---|---:|---:|---:|---:|---|')
+console.log('| request | requests | p50 ms | p95 ms | p99 ms | server CPU ms/req | DB backends CPU ms/req | load avg (1/5/15 min) |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---|')
 for (const r of results) console.log(r)

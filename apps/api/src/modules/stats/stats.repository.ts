@@ -30,6 +30,8 @@ declare module '../../platform/db/schema.js' {
     statMonthlyClasses: { regionCode: string; month: string; classKind: string; minorClass: string; metric: 'report' | 'close'; n: number }
     statSnapshotHours: { hour: Date; takenAt: Date }
     statSnapshots: { hour: Date; regionCode: string; metric: string; n: number }
+    statFeed: { at: Date; eventId: string; gridCode: string }
+    statFeedWindow: { one: boolean; since: Date }
   }
 }
 
@@ -41,6 +43,8 @@ export const MINUTES_KEPT_MS = 3 * 86_400_000
 export const SNAPSHOTS_KEPT_MS = 8 * 86_400_000
 /** Local days of reports per grid kept for the hot spots (today and the 34 days before). */
 export const GRID_DAYS_KEPT = 35
+/** How far back `stat_feed` keeps every case event (the snapshot job moves the window). */
+export const FEED_KEPT_MS = 86_400_000
 const FOLD_LOCK = 7_246_020
 
 /** What the time-limited rollups keep: per-minute rows from `minute` on, grid × day reports from the local day `gridDay` on. */
@@ -300,6 +304,24 @@ function levelSource(table: string, opts: { region: string; gridLevel: boolean; 
   return { from: sql`(${rows})`, deltas: sql<boolean>`false` }
 }
 
+/**
+ * Move the feed's window to start at `since` (never back, unless `refill`) and drop the events
+ * before it; `refill` (the rebuild) recomputes the window's events from the case history.
+ * Returns the rows refilled.
+ */
+async function moveFeedWindow(tx: Executor, since: Date, refill: boolean): Promise<number> {
+  await sql`update stat_feed_window set since = ${refill ? sql`${since}::timestamptz` : sql`greatest(since, ${since}::timestamptz)`}`.execute(tx)
+  if (!refill) {
+    await sql`delete from stat_feed where at < (select since from stat_feed_window)`.execute(tx)
+    return 0
+  }
+  await sql`delete from stat_feed`.execute(tx)
+  const r = await sql`insert into stat_feed (at, event_id, grid_code)
+    select e.at, e.id, c.grid_code from case_events e join cases c on c.id = e.case_id
+    where e.at >= (select since from stat_feed_window)`.execute(tx)
+  return Number(r.numAffectedRows ?? 0)
+}
+
 export const statsRepository = {
   /**
    * Fold up to `batch` pending deltas into the rollups: `delete … returning` and the upserts are
@@ -367,6 +389,8 @@ export const statsRepository = {
       lap(`${r.table}: ${counts[r.table]} rows`)
     }
     await sql`drop table stat_history`.execute(tx)
+    counts.stat_feed = await moveFeedWindow(tx, new Date(opts.now.getTime() - FEED_KEPT_MS), true)
+    lap(`stat_feed: ${counts.stat_feed} rows`)
     return counts
   },
 
@@ -407,6 +431,17 @@ export const statsRepository = {
       }
     }
     await sql`drop table stat_history`.execute(tx)
+    // The feed's window: every case event since its start, each once (a missing or extra event id).
+    const feed = await sql<{ eventId: string; expected: number; actual: number }>`
+      with w as (select since from stat_feed_window),
+      expected as (select e.id as event_id, e.at, c.grid_code from case_events e join cases c on c.id = e.case_id, w where e.at >= w.since),
+      actual as (select f.event_id, f.at, f.grid_code from stat_feed f, w where f.at >= w.since)
+      select coalesce(x.event_id, a.event_id)::text as event_id, (x.event_id is not null)::int as expected, (a.event_id is not null)::int as actual
+      from expected x full join actual a on a.event_id = x.event_id and a.at = x.at and a.grid_code = x.grid_code
+      where x.event_id is null or a.event_id is null
+      order by 1`.execute(tx)
+    total += feed.rows.length
+    for (const row of feed.rows.slice(0, Math.max(0, opts.limit - items.length))) items.push({ table: 'stat_feed', key: { eventId: row.eventId }, expected: row.expected, actual: row.actual })
     return { total, items }
   },
 
@@ -417,6 +452,7 @@ export const statsRepository = {
     await sql`delete from stat_minutes where minute < ${c.minute}`.execute(tx)
     await sql`delete from stat_grid_reports where day < ${c.gridDay}::date`.execute(tx)
     await sql`delete from stat_snapshot_hours where hour < ${new Date(opts.now.getTime() - SNAPSHOTS_KEPT_MS)}`.execute(tx)
+    await moveFeedWindow(tx, new Date(opts.now.getTime() - FEED_KEPT_MS), false)
     const taken = await sql`insert into stat_snapshot_hours (hour, taken_at) values (${hour}, ${opts.now}) on conflict do nothing returning hour`.execute(tx)
     if (taken.rows.length === 0) return false
     await sql`insert into stat_snapshots (hour, region_code, metric, n)
@@ -577,28 +613,47 @@ export const statsRepository = {
 
   /** Grids inside a region with the most reports in a day range. */
   async hotspots(db: Executor, opts: { region: string; from: string; to: string; tz: string; limit: number }) {
+    // Summed per grid first, the names joined to the top rows only (a city sums ~170,000 grid × day
+    // rows at 10M cases; joining every one of them to `regions` before the sum doubled the time).
     const r = await sql<{ gridCode: string; name: string | null; count: number }>`
-      select u.grid_code, g.name, sum(u.n)::int as count from (
-        select grid_code, n from stat_grid_reports
-        where day between ${opts.from} and ${opts.to} and ${under(sql`grid_code`, opts.region)}
-        union all
-        select grid_code, n from stat_deltas
-        where metric = 'report' and at is not null and ${under(sql`grid_code`, opts.region)}
-          and (at at time zone ${opts.tz})::date between ${opts.from} and ${opts.to}
-      ) u left join regions g on g.code = u.grid_code
-      group by 1, 2 having sum(u.n) > 0
-      order by count desc, 1 limit ${opts.limit}`.execute(db)
+      select t.grid_code, g.name, t.count from (
+        select u.grid_code, sum(u.n)::int as count from (
+          select grid_code, n from stat_grid_reports
+          where day between ${opts.from} and ${opts.to} and ${under(sql`grid_code`, opts.region)}
+          union all
+          select grid_code, n from stat_deltas
+          where metric = 'report' and at is not null and ${under(sql`grid_code`, opts.region)}
+            and (at at time zone ${opts.tz})::date between ${opts.from} and ${opts.to}
+        ) u
+        group by 1 having sum(u.n) > 0
+        order by count desc, 1 limit ${opts.limit}
+      ) t left join regions g on g.code = t.grid_code
+      order by t.count desc, 1`.execute(db)
     return r.rows
   },
 
   /**
-   * The latest case events of a region, newest first. Wide regions (city, district, street) walk
-   * `case_events_at_idx` from the newest event and keep those of cases in the region; a community
-   * or grid has too few of the events for that walk, so its cases (by `cases_grid_idx`) give their
-   * latest events instead.
+   * The latest case events of a region, newest first. First from `stat_feed` (every event of the
+   * last day, indexed per district, street and community; a city reads it newest first): exact
+   * when the region has at least `limit` events there, since every event not there is older. With
+   * fewer, from the case history: wide regions (city, district, street) walk `case_events_at_idx`
+   * from the newest event and keep those of cases in the region; a community or grid has too few
+   * of the events for that walk, so its cases (by `cases_grid_idx`) give their latest events.
    */
   async feed(db: Executor, opts: { region: string; narrow: boolean; limit: number }) {
     const columns = sql`e.id::text as id, e.at, e.action, e.from_state, e.to_state, c.id as case_id, c.number, c.grid_code, c.light, c.minor_class`
+    const prefix = regionPrefix(opts.region)
+    if (prefix.length < 15) {
+      const inRegion = [6, 9, 12].includes(prefix.length) ? sql`left(f.grid_code, ${sql.lit(prefix.length)}) = ${prefix}` : under(sql`f.grid_code`, opts.region)
+      const recent = await sql<FeedRow>`
+        select ${columns} from (
+          select f.at, f.event_id from stat_feed f
+          where ${inRegion} and f.at >= (select since from stat_feed_window)
+          order by f.at desc, f.event_id desc limit ${opts.limit}) f
+        join case_events e on e.id = f.event_id join cases c on c.id = e.case_id
+        order by e.at desc, e.id desc`.execute(db)
+      if (recent.rows.length >= opts.limit) return recent.rows
+    }
     const r = opts.narrow
       ? await sql<FeedRow>`
           select ${columns} from cases c
@@ -612,13 +667,27 @@ export const statsRepository = {
     return r.rows
   },
 
-  /** Open cases of a region, newest first. */
+  /**
+   * Open cases of a region, newest first (migration 0875). A city or a district walks
+   * `cases_open_recent_idx` (the open cases, newest first, with the grid code in the index) and
+   * keeps its own; a street, community or grid reads its street's range of `cases_open_street_idx`
+   * (`left(grid_code, 9)`), and a community or grid keeps its own from it. The filters are written
+   * as `left(grid_code, n) = prefix` so that the planner does not intersect a region's cases of all
+   * states (`cases_grid_idx`, ~100,000 for a street) with the open ones instead.
+   */
   openCases(db: Executor, opts: { region: string; limit: number }) {
+    const prefix = regionPrefix(opts.region)
+    const inRegion =
+      prefix.length < 9
+        ? sql<boolean>`left(grid_code, ${sql.lit(prefix.length)}) = ${prefix}`
+        : prefix.length === 9
+          ? sql<boolean>`left(grid_code, 9) = ${prefix}`
+          : sql<boolean>`left(grid_code, 9) = ${prefix.slice(0, 9)} and left(grid_code, ${sql.lit(prefix.length)}) = ${prefix}`
     return db
       .selectFrom('cases')
       .select(['id', 'number', 'lng', 'lat', 'light', 'minorClass'])
       .where(OPEN)
-      .where(sql<boolean>`grid_code like ${`${regionPrefix(opts.region)}%`}`)
+      .where(inRegion)
       .orderBy('reportedAt', 'desc')
       .orderBy('id', 'desc')
       .limit(opts.limit)

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { sql } from 'kysely'
 import { ManualClock } from '../../platform/clock.js'
 import type { BusEvent } from '../../platform/events.js'
 import { connectSse } from '../../testing/sse.js'
 import { createTestApp, json, type TestApp } from '../../testing/test-app.js'
 import { importTerritory, TERRITORY } from '../../testing/territory.js'
 import { scanCaseTimers } from '../cases/index.js'
-import { checkStats, foldStats, takeStatsSnapshot } from './index.js'
+import { checkStats, foldStats, rebuildStats, takeStatsSnapshot } from './index.js'
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64')
 
@@ -296,5 +297,46 @@ describe('stats endpoints: numbers of a hand-built history, scoping, the screen,
       sse.close()
       unsubscribe()
     }
+  })
+
+  test('the feed reads its recent window (stat_feed) when it holds enough, else the case history: the same events either way', async () => {
+    const db = t.app.platform.db
+    const regions = ['320100', '320102', TERRITORY.streetA, TERRITORY.streetB, '320102001001', TERRITORY.gridA1]
+    const answers = async () => {
+      const out: Record<string, unknown> = {}
+      for (const region of regions) for (const limit of [1, 2, 3, 5, 13, 200]) out[`${region}/${limit}`] = (await ok(`/api/v1/stats/feed?region=${region}&limit=${limit}`)).items
+      return out
+    }
+    // every event so far is in the window (it started before the first one)
+    const window = async () => (await sql<{ n: number }>`select count(*)::int as n from stat_feed`.execute(db)).rows[0]!.n
+    const events = async (since: string) => (await sql<{ n: number }>`select count(*)::int as n from case_events where at >= ${new Date(since)}`.execute(db)).rows[0]!.n
+    assert.equal(await window(), await events('2000-01-01T00:00:00Z'))
+    const all = await answers()
+    assert.deepEqual((await checkStats(t.app.platform)).items, [])
+    // The snapshot job moves the window to the last day: at 02:00 tomorrow it keeps today's events
+    // (case3 and case4 reported, case4 registered and dispatched, case2 registered, the two
+    // reports of the test above); wider answers come from the history.
+    try {
+      await takeStatsSnapshot(t.app.platform, new Date('2026-12-02T02:00:00+08:00'))
+      const today = await events('2026-12-01T02:00:00+08:00')
+      assert.ok(today >= 5 && today < (await events('2000-01-01T00:00:00Z')))
+      assert.equal(await window(), today)
+      assert.deepEqual(await answers(), all)
+      assert.deepEqual((await checkStats(t.app.platform)).items, [])
+      // the window never moves back
+      await takeStatsSnapshot(t.app.platform, new Date('2026-12-01T03:00:00+08:00'))
+      assert.equal(await window(), today)
+    } finally {
+      await sql`delete from stat_snapshot_hours where hour in ('2026-12-01T18:00:00Z', '2026-11-30T19:00:00Z')`.execute(db)
+    }
+    // A removed window row is a difference the check reports (and the rebuild restores it).
+    await sql`delete from stat_feed where event_id = (select max(event_id) from stat_feed)`.execute(db)
+    const broken = await checkStats(t.app.platform)
+    assert.equal(broken.total, 1)
+    assert.equal(broken.items[0]!.table, 'stat_feed')
+    await rebuildStats(t.app.platform)
+    assert.deepEqual((await checkStats(t.app.platform)).items, [])
+    assert.equal(await window(), await events(new Date(clock.now().getTime() - 86_400_000).toISOString()), 'rebuilt: the last day before now')
+    assert.deepEqual(await answers(), all)
   })
 })

@@ -172,17 +172,46 @@ async function mapOf(p: Platform, r: Scope, metric: MapMetric) {
   }
 }
 
-/** Component counts change slowly (imports): a minute-old count is good enough for a ratio. */
-const componentCounts = new WeakMap<Platform, Map<string, { at: number; counts: Map<string, number> }>>()
-async function componentsPerChild(p: Platform, region: string, len: number) {
+/**
+ * Component counts change slowly (imports): a minute-old count is good enough for a ratio. Counting
+ * them is not cheap at scale (a city of 1M components: ~0.5–1 s of index-only scan), so a count
+ * older than a minute is served while one refresh runs in the background, and concurrent misses
+ * share one query; only a region's very first map waits for its count.
+ */
+interface ComponentCount {
+  at: number
+  counts: Map<string, number> | null
+  pending: Promise<Map<string, number>> | null
+}
+const componentCounts = new WeakMap<Platform, Map<string, ComponentCount>>()
+const COMPONENT_COUNTS_FRESH_MS = 60_000
+async function componentsPerChild(p: Platform, region: string, len: number): Promise<Map<string, number>> {
   if (!componentCounts.has(p)) componentCounts.set(p, new Map())
   const cache = componentCounts.get(p)!
   const key = `${region}:${len}`
-  const hit = cache.get(key)
-  if (hit && Date.now() - hit.at < 60_000) return hit.counts
-  const counts = await repo.componentsPerChild(p.db, { region, codeLength: len, city: false })
-  cache.set(key, { at: Date.now(), counts })
-  return counts
+  let entry = cache.get(key)
+  if (!entry) {
+    entry = { at: 0, counts: null, pending: null }
+    cache.set(key, entry)
+  }
+  const e = entry
+  const stale = Date.now() - e.at >= COMPONENT_COUNTS_FRESH_MS
+  if (stale && !e.pending) {
+    e.pending = repo
+      .componentsPerChild(p.db, { region, codeLength: len, city: false })
+      .then((counts) => {
+        e.counts = counts
+        e.at = Date.now()
+        return counts
+      })
+      .finally(() => {
+        e.pending = null
+      })
+    // A background refresh that fails keeps the old counts (and the next map retries).
+    if (e.counts) e.pending.catch((err: unknown) => p.log.warn({ err }, 'component counts refresh failed'))
+  }
+  if (e.counts) return e.counts
+  return e.pending!
 }
 
 async function casePointsOf(p: Platform, r: Scope, limit: number) {
