@@ -4,6 +4,7 @@
 // backends of the bench database, from /proc) and the load average, since throughput on a shared
 // machine is noisy and CPU per case is not.
 //   node --import tsx bench/cases/intake.ts [--seconds 15] [--connections 50] [--db embedded|postgres|both] [--no-hello]
+//   --profile FILE: a V8 CPU profile of the server during the measured run (FILE-embedded.cpuprofile, FILE-postgres.cpuprofile)
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { readFileSync } from 'node:fs'
@@ -22,6 +23,7 @@ const arg = (name: string, def: number) => {
 const seconds = arg('seconds', 15)
 const connections = arg('connections', 50)
 const PASSWORD = 'bench-admin-password'
+const profileArg = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1]! : null
 const dbArg = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : 'both'
 
 /** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
@@ -72,7 +74,15 @@ async function helloWorld() {
 async function intake(label: string, databaseUrl: string | null) {
   const dataDir = mkdtempSync(join(tmpdir(), 'civicgrid-bench-intake-'))
   const db = databaseUrl ? await createServerTestDatabase(databaseUrl) : null
-  const server = await startServerProcess({ DATA_DIR: dataDir, ADMIN_PASSWORD: PASSWORD, LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn', ...(db ? { DATABASE_URL: db.url } : {}) })
+  const profileFile = profileArg ? `${profileArg.replace(/\.cpuprofile$/, '')}-${databaseUrl ? 'postgres' : 'embedded'}.cpuprofile` : null
+  const server = await startServerProcess({
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD: PASSWORD,
+    LOG_LEVEL: 'warn',
+    SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn',
+    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...(profileFile ? { NODE_OPTIONS: `--import ${new URL('./cpu-profile-hook.mjs', import.meta.url).pathname}`, CPU_PROFILE_FILE: profileFile } : {}),
+  })
   try {
     const base = server.url
     const admin = await login(base, 'admin', PASSWORD)
@@ -107,7 +117,14 @@ async function intake(label: string, databaseUrl: string | null) {
     const sys0 = cpuMs(pid, 'sys')
     const db0 = dbName ? await backendsCpu(databaseUrl!, dbName) : new Map<number, number>()
     const load0 = loadavg()[0]!
+    if (profileFile) server.child.kill('SIGWINCH')
     const r = await run(seconds)
+    if (profileFile) {
+      server.child.kill('SIGWINCH')
+      await new Promise<void>((resolve) => {
+        const wait = setInterval(() => /cpu profile written/.test(server.output()) && (clearInterval(wait), resolve()), 100)
+      })
+    }
     const load1 = loadavg()[0]!
     const serverMs = cpuMs(pid) - server0
     const serverSysMs = cpuMs(pid, 'sys') - sys0

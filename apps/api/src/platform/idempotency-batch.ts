@@ -37,7 +37,8 @@ export async function runIdempotentBatch<T>(
   work: (tx: Tx, items: number[]) => Promise<Outcome<UnitOfWork<T>>[]>,
 ): Promise<Outcome<IdempotentResult<T>>[]> {
   const results: (Outcome<IdempotentResult<T>> | undefined)[] = new Array(requests.length)
-  const hashes = requests.map((r) => idempotencyRequestHash(r.request))
+  // Only a keyed request is ever compared with a retry: hash those alone (canonical JSON + SHA-256 per request).
+  const hashes = requests.map((r) => (r.key && r.userId ? idempotencyRequestHash(r.request) : ''))
   // Rounds: the n-th occurrence of a (user, key) goes in round n.
   const rounds: number[][] = []
   const seen = new Map<string, number>()

@@ -108,6 +108,9 @@ export type CaseRow = Selectable<DB['cases']>
 export type DispatchRuleRow = Selectable<DB['dispatchRules']>
 export type NewCaseEvent = { caseId: string; at: Date; actorId: string | null; actorName: string; action: string; fromState: string | null; toState: string; comment: string | null; input: unknown; photos: string[] }
 export type NewCaseRow = Omit<CaseRow, 'id' | 'version' | 'updatedAt' | 'light' | 'extensionPending' | 'supervised' | 'anonymous'> & { anonymous: boolean }
+/** Open cases of a class near a point since an instant (duplicate proposals). */
+export type NearbyQuery = { minorClass: string; lng: number; lat: number; radiusM: number; since: Date }
+export type NearbyCandidate = { id: string; number: string; state: CaseState; lng: number; lat: number; reportedAt: Date }
 
 const json = (v: unknown) => JSON.stringify(v) as never
 const OPEN = sql<boolean>`state not in ('rejected', 'closed', 'voided', 'merged')`
@@ -192,45 +195,128 @@ export const casesRepository = {
   },
 
   /**
-   * Many new cases with their first events and audit rows in ONE statement (group commit). Every
-   * number is given (reserved beforehand); rows come back in the order given.
+   * Group commit: many new cases (numbers given), their first events and audit rows, and the
+   * duplicate look-up of every point, in ONE statement. The rows travel as three JSON parameters
+   * (json_populate_recordset) instead of ~50 bind parameters per case, nothing is returned per
+   * row (the caller already has the rows), and the candidates come back as one JSON text: on the
+   * embedded database each bind parameter and each returned field costs JavaScript time on the
+   * only thread. The look-up reads the snapshot before the inserts (a statement never sees its own
+   * CTEs' writes), exactly as when it ran first. Result n lists the candidates of query n.
    */
-  async insertReportedMany(
+  async insertReportedBatch(
     tx: Executor,
-    items: { row: NewCaseRow & { id: string }; event: Omit<Insertable<DB['caseEvents']>, 'caseId'>; audit: Insertable<DB['auditLog']>[] }[],
-  ): Promise<CaseRow[]> {
-    const rows = items.map(({ row }) => ({ ...row, photos: json(row.photos), clocks: json(row.clocks), timings: json(row.timings) }))
-    const events = items.map(({ row, event }) => ({ ...event, caseId: row.id, input: json(event.input), photos: json(event.photos) }))
-    const audit = items.flatMap((x) => x.audit)
-    const inserted = await tx
-      .with('e', (db) => db.insertInto('caseEvents').values(events))
-      .with('a', (db) => db.insertInto('auditLog').values(audit))
-      .insertInto('cases')
-      .values(rows)
-      .returningAll()
-      .execute()
-    const byId = new Map(inserted.map((r) => [r.id, r]))
-    return items.map(({ row }) => byId.get(row.id)!)
-  },
-
-  /** `nearbyOpen` for many points in one statement: result n lists the candidates of query n. */
-  async nearbyOpenMany(db: Executor, queries: { minorClass: string; lng: number; lat: number; radiusM: number; since: Date }[]) {
-    const values = queries.map((q, i) => {
+    opts: {
+      items: { row: NewCaseRow & { id: string }; event: Omit<NewCaseEvent, 'caseId'>; audit: Insertable<DB['auditLog']>[] }[]
+      nearby: NearbyQuery[]
+    },
+  ): Promise<NearbyCandidate[][]> {
+    const cases = opts.items.map(({ row: r }) => ({
+      id: r.id,
+      number: r.number,
+      source: r.source,
+      class_kind: r.classKind,
+      major_class: r.majorClass,
+      minor_class: r.minorClass,
+      component_code: r.componentCode,
+      description: r.description,
+      address: r.address,
+      lng: r.lng,
+      lat: r.lat,
+      grid_code: r.gridCode,
+      community_code: r.communityCode,
+      street_code: r.streetCode,
+      district_code: r.districtCode,
+      state: r.state,
+      suspended_from: r.suspendedFrom,
+      urgency: r.urgency,
+      department_id: r.departmentId,
+      proposed_department_id: r.proposedDepartmentId,
+      primary_case_id: r.primaryCaseId,
+      last_check_outcome: r.lastCheckOutcome,
+      reporter_id: r.reporterId,
+      reporter_name_enc: r.reporterNameEnc,
+      reporter_phone_enc: r.reporterPhoneEnc,
+      reporter_phone_hash: r.reporterPhoneHash,
+      anonymous: r.anonymous,
+      confidence: r.confidence,
+      photos: r.photos,
+      stage: r.stage,
+      clocks: r.clocks,
+      timings: r.timings,
+      stage_deadline: r.stageDeadline,
+      stage_warn_at: r.stageWarnAt,
+      reported_at: r.reportedAt,
+      registered_at: r.registeredAt,
+      dispatched_at: r.dispatchedAt,
+      handled_at: r.handledAt,
+      closed_at: r.closedAt,
+    }))
+    const events = opts.items.map(({ row, event: e }) => ({
+      case_id: row.id,
+      at: e.at,
+      actor_id: e.actorId,
+      actor_name: e.actorName,
+      action: e.action,
+      from_state: e.fromState,
+      to_state: e.toState,
+      comment: e.comment,
+      input: e.input ?? {},
+      photos: e.photos,
+    }))
+    // before/after arrive as JSON texts (auditRows): embed them as JSON values, not as strings.
+    const jsonValue = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? (JSON.parse(v) as unknown) : v)
+    const audit = opts.items.flatMap(({ audit }) =>
+      audit.map((a) => ({
+        at: a.at,
+        actor_id: a.actorId ?? null,
+        actor_name: a.actorName ?? null,
+        action: a.action,
+        entity_type: a.entityType,
+        entity_id: a.entityId ?? null,
+        before: jsonValue(a.before),
+        after: jsonValue(a.after),
+        request_id: a.requestId ?? null,
+        ip: a.ip ?? null,
+      })),
+    )
+    const queries = opts.nearby.map((q, i) => {
       const dLat = q.radiusM / 111_320
       const dLng = q.radiusM / (111_320 * Math.cos((q.lat * Math.PI) / 180))
-      return sql`(${i}::int, ${q.minorClass}::text, ${q.lat - dLat}::float8, ${q.lat + dLat}::float8, ${q.lng - dLng}::float8, ${q.lng + dLng}::float8, ${q.since}::timestamptz)`
+      return { i, minor_class: q.minorClass, lat0: q.lat - dLat, lat1: q.lat + dLat, lng0: q.lng - dLng, lng1: q.lng + dLng, since: q.since }
     })
-    const r = await sql<{ i: number; id: string; number: string; state: CaseState; lng: number; lat: number; reportedAt: Date }>`
-      select q.i, c.id, c.number, c.state, c.lng, c.lat, c.reported_at
-      from (values ${sql.join(values)}) q (i, minor_class, lat0, lat1, lng0, lng1, since)
+    const r = await sql<{ nearby: string }>`
+      with ins_cases as (
+        insert into cases (id, number, source, class_kind, major_class, minor_class, component_code, description, address, lng, lat,
+          grid_code, community_code, street_code, district_code, state, suspended_from, urgency, department_id, proposed_department_id,
+          primary_case_id, last_check_outcome, reporter_id, reporter_name_enc, reporter_phone_enc, reporter_phone_hash, anonymous,
+          confidence, photos, stage, clocks, timings, stage_deadline, stage_warn_at, reported_at, registered_at, dispatched_at,
+          handled_at, closed_at)
+        select id, number, source, class_kind, major_class, minor_class, component_code, description, address, lng, lat,
+          grid_code, community_code, street_code, district_code, state, suspended_from, urgency, department_id, proposed_department_id,
+          primary_case_id, last_check_outcome, reporter_id, reporter_name_enc, reporter_phone_enc, reporter_phone_hash, anonymous,
+          confidence, photos, stage, clocks, timings, stage_deadline, stage_warn_at, reported_at, registered_at, dispatched_at,
+          handled_at, closed_at
+        from json_populate_recordset(null::cases, ${JSON.stringify(cases)}::json)
+      ), ins_events as (
+        insert into case_events (case_id, at, actor_id, actor_name, action, from_state, to_state, comment, input, photos)
+        select case_id, at, actor_id, actor_name, action, from_state, to_state, comment, input, photos
+        from json_populate_recordset(null::case_events, ${JSON.stringify(events)}::json)
+      ), ins_audit as (
+        insert into audit_log (at, actor_id, actor_name, action, entity_type, entity_id, before, after, request_id, ip)
+        select at, actor_id, actor_name, action, entity_type, entity_id, before, after, request_id, ip
+        from json_populate_recordset(null::audit_log, ${JSON.stringify(audit)}::json)
+      )
+      select coalesce(json_agg(json_build_array(q.i, d.id, d.number, d.state, d.lng, d.lat, d.reported_at)), '[]')::text as nearby
+      from json_to_recordset(${JSON.stringify(queries)}::json) q (i int, minor_class text, lat0 float8, lat1 float8, lng0 float8, lng1 float8, since timestamptz)
       cross join lateral (
         select c.id, c.number, c.state, c.lng, c.lat, c.reported_at from cases c
         where c.minor_class = q.minor_class and c.state not in ('rejected', 'closed', 'voided', 'merged')
           and c.lat >= q.lat0 and c.lat <= q.lat1 and c.lng >= q.lng0 and c.lng <= q.lng1 and c.reported_at >= q.since
         order by c.reported_at desc limit 20
-      ) c`.execute(db)
-    const out = queries.map(() => [] as Omit<(typeof r.rows)[number], 'i'>[])
-    for (const { i, ...row } of r.rows) out[i]!.push(row)
+      ) d`.execute(tx)
+    const out = opts.nearby.map(() => [] as NearbyCandidate[])
+    const found = JSON.parse(r.rows[0]!.nearby) as [number, string, string, CaseState, number, number, string][]
+    for (const [i, id, number, state, lng, lat, reportedAt] of found) out[i]!.push({ id, number, state, lng, lat, reportedAt: new Date(reportedAt) })
     return out
   },
 

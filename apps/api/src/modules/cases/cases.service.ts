@@ -363,13 +363,15 @@ async function writeReports(p: Platform, tx: Tx, drafts: IntakeItem['draft'][]):
       const last = await repo.reserveNumbers(tx, list[0]!.row.districtCode, list[0]!.day, list.length)
       list.forEach((d, n) => seqs.set(d, last - list.length + 1 + n))
     }
-    const nearby = await repo.nearbyOpenMany(tx, good.map(duplicateQuery))
     const items = good.map((d) => {
       const number = `${d.day.replaceAll('-', '')}${String(d.context.seq ?? seqs.get(d)!).padStart(5, '0')}`
-      const audit = d.audit.map((a) => ({ ...a, after: JSON.stringify({ number, ...(JSON.parse(String(a.after ?? '{}')) as object) }) as never }))
+      const audit = d.audit.map((a) => ({ ...a, after: { number, ...(JSON.parse(String(a.after ?? '{}')) as object) } }))
       return { row: { ...d.row, number }, event: d.event, audit }
     })
-    const rows = await repo.insertReportedMany(tx, items)
+    // Cases, events, audit rows and the duplicate look-up in one statement; the stored rows are
+    // what was sent plus the column defaults (nothing comes back per row).
+    const nearby = await repo.insertReportedBatch(tx, { items, nearby: good.map(duplicateQuery) })
+    const rows: CaseRow[] = items.map(({ row }) => ({ ...row, version: 1, light: 'green', extensionPending: false, supervised: false, updatedAt: row.reportedAt }))
     good.forEach((d, n) => {
       // Earlier reports of the same batch are candidates too, as they would be one after the other.
       const earlier = good.slice(0, n).flatMap((e, m) => (e.row.minorClass === d.row.minorClass ? [rows[m]!] : []))
