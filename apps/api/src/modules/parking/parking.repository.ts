@@ -579,6 +579,17 @@ export const parkingRepository = {
     return out
   },
 
+  /**
+   * Fresh planner statistics of the reservations (the booking statement's plans depend on them:
+   * without any, the embedded database probes every space through the GiST index and counts a
+   * lot's every active booking per request). Returns the row estimate after it.
+   */
+  async analyzeReservations(db: Executor): Promise<number> {
+    await sql`analyze parking_reservations`.execute(db)
+    const r = await sql<{ n: number }>`select reltuples::float8 as n from pg_class where oid = 'parking_reservations'::regclass`.execute(db)
+    return Math.max(0, Number(r.rows[0]?.n ?? 0))
+  },
+
   async findReservation(db: Executor, id: string): Promise<ReservationRow | undefined> {
     const r = await sql<ReservationRow>`select ${RESERVATION_SELECT} from ${RESERVATION_FROM} where r.id = ${id}`.execute(db)
     return r.rows[0]

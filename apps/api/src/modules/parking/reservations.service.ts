@@ -394,10 +394,15 @@ function bookedRow({ opts, prep, now }: BookItem, out: BookOutcome): Reservation
  * all lots at once (the embedded database has one connection anyway).
  */
 export const BOOKING_BATCH = { maxBatch: 100, inFlight: { pglite: 1, postgres: 4 } }
+/** Bookings before the reservations' planner statistics are first refreshed by this process (then every 10 % of the rows). */
+const ANALYZE_MIN = 500
 
 interface BookingQueues {
   lots: Map<string, { queue: GroupCommit<BookItem, IdempotentResult<ReservationView>>; pending: number }>
   slots: Slots
+  /** Bookings written since the reservations' statistics were last refreshed, and the threshold. */
+  sinceAnalyze: number
+  analyzeAfter: number
 }
 const bookingQueues = new WeakMap<Platform, BookingQueues>()
 
@@ -423,7 +428,7 @@ class Slots {
 
 function queuesOf(p: Platform): BookingQueues {
   let q = bookingQueues.get(p)
-  if (!q) bookingQueues.set(p, (q = { lots: new Map(), slots: new Slots(BOOKING_BATCH.inFlight[p.database.kind]) }))
+  if (!q) bookingQueues.set(p, (q = { lots: new Map(), slots: new Slots(BOOKING_BATCH.inFlight[p.database.kind]), sinceAnalyze: 0, analyzeAfter: ANALYZE_MIN }))
   return q
 }
 
@@ -436,7 +441,18 @@ async function submitBooking(p: Platform, item: BookItem): Promise<IdempotentRes
       queue: new GroupCommit<BookItem, IdempotentResult<ReservationView>>({
         maxBatch: BOOKING_BATCH.maxBatch,
         concurrency: 1,
-        run: (items) => q.slots.use(() => writeBookings(p, items)),
+        run: (items) =>
+          q.slots.use(async () => {
+            const outcomes = await writeBookings(p, items)
+            q.sinceAnalyze += outcomes.filter((o) => o.ok).length
+            if (q.sinceAnalyze >= q.analyzeAfter) {
+              // like autovacuum's analyze (which the embedded database does not have): after 10 % new rows
+              q.sinceAnalyze = 0
+              const rows = await repo.analyzeReservations(p.db).catch(() => 0)
+              q.analyzeAfter = Math.max(ANALYZE_MIN, Math.round(rows / 10))
+            }
+            return outcomes
+          }),
       }),
       pending: 0,
     }
