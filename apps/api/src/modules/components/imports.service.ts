@@ -228,6 +228,8 @@ class Rejected extends Error {
 }
 
 interface LiveImport {
+  /** The import's row as it was when it started (name, size, mode, mapping, who). */
+  row: ImportRow
   status: 'reading' | 'applying'
   rowsRead: number
   rowsValid: number
@@ -349,7 +351,7 @@ export async function runImport(
   if (!imp) throw notFound('Import')
   const mapping = (typeof imp.mapping === 'string' ? JSON.parse(imp.mapping) : imp.mapping) as ColumnMapping
   const fileSize = imp.fileSize === null ? null : Number(imp.fileSize)
-  const live: LiveImport = { status: 'reading', rowsRead: 0, rowsValid: 0, rowsInvalid: 0, bytes: 0, rowsApplied: 0 }
+  const live: LiveImport = { row: imp, status: 'reading', rowsRead: 0, rowsValid: 0, rowsInvalid: 0, bytes: 0, rowsApplied: 0 }
   liveOf(p).set(id, live)
   let lastReport = 0
   const report = async (force = false, extra: Partial<ImportProgress> = {}) => {
@@ -580,19 +582,21 @@ export async function runImport(
 
 export async function getImport(p: Platform, opts: { caller: AuthUser; importId: string }): Promise<ImportView> {
   policy.assert(opts.caller, 'components.import')
-  const row = await irepo.findImport(p.db, opts.importId)
-  if (!row) throw notFound('Import')
-  const view = toImportView(row)
-  // running here: the freshest progress is in memory (the database row is written by heartbeats)
+  // Running in this process: answered from memory. On the embedded database the import's
+  // transaction holds the one connection until it commits, so a read would wait for the end.
   const live = liveOf(p).get(opts.importId)
-  if (live && !['succeeded', 'rejected', 'failed'].includes(view.status)) {
+  if (live) {
+    const view = toImportView(live.row)
     view.status = live.status
     view.progress = { rowsRead: live.rowsRead, bytesRead: live.bytes, fraction: view.fileSize ? Math.min(1, live.bytes / view.fileSize) : null }
     view.rowsValid = live.rowsValid
     view.rowsInvalid = live.rowsInvalid
     view.created = live.rowsApplied
+    return view
   }
-  return view
+  const row = await irepo.findImport(p.db, opts.importId)
+  if (!row) throw notFound('Import')
+  return toImportView(row)
 }
 
 export async function listImports(p: Platform, opts: { caller: AuthUser; limit: number }) {
