@@ -339,4 +339,13 @@ describe('stats endpoints: numbers of a hand-built history, scoping, the screen,
     assert.equal(await window(), await events(new Date(clock.now().getTime() - 86_400_000).toISOString()), 'rebuilt: the last day before now')
     assert.deepEqual(await answers(), all)
   })
+
+  test('hot spots above a street are shared for a minute; a street ranks its grids live', async () => {
+    const b1 = (r: { items: { gridCode: string; count: number }[] }) => r.items.find((x) => x.gridCode === TERRITORY.gridB1)?.count ?? 0
+    const district = await ok('/api/v1/stats/hotspots?region=320102&days=7&limit=3')
+    const street = await ok(`/api/v1/stats/hotspots?region=${TERRITORY.streetB}&days=7&limit=3`)
+    await report(TERRITORY.inB1, 'hotline')
+    assert.deepEqual(await ok('/api/v1/stats/hotspots?region=320102&days=7&limit=3'), district, 'the district ranking is the minute-old one')
+    assert.equal(b1(await ok(`/api/v1/stats/hotspots?region=${TERRITORY.streetB}&days=7&limit=3`)), b1(street) + 1, 'the street ranking counts the new case')
+  })
 })

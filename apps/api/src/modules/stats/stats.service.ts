@@ -173,46 +173,41 @@ async function mapOf(p: Platform, r: Scope, metric: MapMetric) {
 }
 
 /**
- * Component counts change slowly (imports): a minute-old count is good enough for a ratio. Counting
- * them is not cheap at scale (a city of 1M components: ~0.5–1 s of index-only scan), so a count
- * older than a minute is served while one refresh runs in the background, and concurrent misses
- * share one query; only a region's very first map waits for its count.
+ * Aggregates that are costly at city scale and change slowly enough for a minute-old value: a
+ * value older than `freshMs` is served while one refresh runs in the background, concurrent
+ * misses share one query, and only a key's very first read waits. A failed refresh keeps the old
+ * value (the next read retries).
  */
-interface ComponentCount {
+interface Shared<T> {
   at: number
-  counts: Map<string, number> | null
-  pending: Promise<Map<string, number>> | null
+  value: T | undefined
+  pending: Promise<T> | null
 }
-const componentCounts = new WeakMap<Platform, Map<string, ComponentCount>>()
-const COMPONENT_COUNTS_FRESH_MS = 60_000
-async function componentsPerChild(p: Platform, region: string, len: number): Promise<Map<string, number>> {
-  if (!componentCounts.has(p)) componentCounts.set(p, new Map())
-  const cache = componentCounts.get(p)!
-  const key = `${region}:${len}`
-  let entry = cache.get(key)
-  if (!entry) {
-    entry = { at: 0, counts: null, pending: null }
-    cache.set(key, entry)
-  }
-  const e = entry
-  const stale = Date.now() - e.at >= COMPONENT_COUNTS_FRESH_MS
-  if (stale && !e.pending) {
-    e.pending = repo
-      .componentsPerChild(p.db, { region, codeLength: len, city: false })
-      .then((counts) => {
-        e.counts = counts
-        e.at = Date.now()
-        return counts
+const sharedValues = new WeakMap<Platform, Map<string, Shared<unknown>>>()
+function sharedValue<T>(p: Platform, key: string, freshMs: number, compute: () => Promise<T>): Promise<T> {
+  if (!sharedValues.has(p)) sharedValues.set(p, new Map())
+  const cache = sharedValues.get(p)!
+  let e = cache.get(key) as Shared<T> | undefined
+  if (!e) cache.set(key, (e = { at: 0, value: undefined, pending: null }))
+  const entry = e
+  if (Date.now() - entry.at >= freshMs && !entry.pending) {
+    entry.pending = compute()
+      .then((value) => {
+        entry.value = value
+        entry.at = Date.now()
+        return value
       })
       .finally(() => {
-        e.pending = null
+        entry.pending = null
       })
-    // A background refresh that fails keeps the old counts (and the next map retries).
-    if (e.counts) e.pending.catch((err: unknown) => p.log.warn({ err }, 'component counts refresh failed'))
+    if (entry.value !== undefined) entry.pending.catch((err: unknown) => p.log.warn({ err, key }, 'stats refresh failed'))
   }
-  if (e.counts) return e.counts
-  return e.pending!
+  return entry.value !== undefined ? Promise.resolve(entry.value) : entry.pending!
 }
+
+/** Component counts change with imports; counting 1M components takes ~0.5–1 s of index-only scan. */
+const componentsPerChild = (p: Platform, region: string, len: number) =>
+  sharedValue(p, `components:${region}:${len}`, 60_000, () => repo.componentsPerChild(p.db, { region, codeLength: len, city: false }))
 
 async function casePointsOf(p: Platform, r: Scope, limit: number) {
   const [stock, rows] = await Promise.all([
@@ -282,7 +277,10 @@ async function regionsOf(p: Platform, r: Scope, range: { from: string; to: strin
 async function hotspotsOf(p: Platform, r: Scope, days: number, limit: number) {
   if (days > GRID_DAYS_KEPT) throw invalid([{ field: 'days', reason: `at most ${GRID_DAYS_KEPT} (reports per grid are kept that long)` }])
   const to = localDay(p.clock.now(), p.config.timeZone)
-  const rows = await repo.hotspots(p.db, { region: r.code, from: addDays(to, -(days - 1)), to, tz: p.config.timeZone, limit })
+  const query = () => repo.hotspots(p.db, { region: r.code, from: addDays(to, -(days - 1)), to, tz: p.config.timeZone, limit })
+  // Above a street, ranking the grids sums ~100,000 grids × days of stat_grid_reports (0.4–0.6 s
+  // of database time at 10M cases): the ranking of a week moves slowly, so it is shared for a minute.
+  const rows = r.level === 'city' || r.level === 'district' ? await sharedValue(p, `hotspots:${r.code}:${to}:${days}:${limit}`, 60_000, query) : await query()
   return { items: rows.map((x) => ({ gridCode: x.gridCode, name: x.name ?? x.gridCode, count: x.count })) }
 }
 
