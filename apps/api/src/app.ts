@@ -17,6 +17,7 @@ import { errorPlugin } from './platform/error-plugin.js'
 import { notFound } from './platform/errors.js'
 import { EventBus } from './platform/events.js'
 import { LocalBlobStore } from './platform/files.js'
+import { analyzeChangedTables } from './platform/db/analyze.js'
 import { purgeIdempotencyKeys } from './platform/idempotency.js'
 import { JobRunner } from './platform/jobs.js'
 import { createPersonalDataCipher } from './platform/personal-data.js'
@@ -90,6 +91,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate('platform', platform)
   // Retries come within minutes; a day of Idempotency-Key records is plenty.
   platform.jobs.every('idempotency.purge', 3_600_000, ({ now, db }) => purgeIdempotencyKeys(db, new Date(now.getTime() - 86_400_000)).then(() => {}))
+  // PGlite has no autovacuum daemon: keep the planner statistics of growing tables current.
+  if (database.kind === 'pglite') platform.jobs.every('db.analyze', 60_000, ({ db }) => analyzeChangedTables(db).then(() => {}))
   app.decorateRequest('user', null)
 
   app.addHook('onSend', async (request, reply) => {
