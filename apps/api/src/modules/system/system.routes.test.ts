@@ -62,6 +62,10 @@ describe('server basics: health, docs, errors, limits, headers, event stream', (
     assert.match(String(res.headers['content-security-policy']), /default-src 'self'/)
     assert.equal(res.headers['x-content-type-options'], 'nosniff')
     assert.equal(res.headers['x-frame-options'], 'SAMEORIGIN')
+    assert.equal(res.headers['strict-transport-security'], undefined, 'HSTS only behind a TLS proxy (TRUST_PROXY)')
+    const refused = await t.inject({ method: 'GET', url: '/api/v1/me' })
+    assert.equal(refused.statusCode, 401)
+    assert.match(String(refused.headers['content-security-policy']), /frame-ancestors 'none'/, 'problems carry them too')
   })
 
   test('the event stream delivers only events inside the caller’s scopes', async () => {
