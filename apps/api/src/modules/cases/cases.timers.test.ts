@@ -32,8 +32,9 @@ describe('case timers: yellow at 80 %, red at the deadline, notified once across
     })
     leader = (await t.userWith({ username: 'shift', roles: ['shiftLeader'], regionCodes: [TERRITORY.streetA] })).cookie
     dispatcher = (await t.userWith({ username: 'disp', roles: ['dispatcher'], regionCodes: [TERRITORY.streetA] })).cookie
-    t.app.platform.bus.subscribe((e) => e.type.startsWith('case.') && (e.type === 'case.warning' || e.type === 'case.overdue') && events.push(e))
+    t.app.platform.bus.subscribe(collect)
   })
+  const collect = (e: BusEvent) => (e.type === 'case.warning' || e.type === 'case.overdue') && events.push(e)
   after(async () => {
     await second?.close()
     await t.close()
@@ -61,6 +62,9 @@ describe('case timers: yellow at 80 %, red at the deadline, notified once across
     await t.app.platform.jobs.stop()
     second = await buildApp({ config: t.config, database: t.database, clock, logger: false })
     await second.ready()
+    // Whichever instance's runner takes the timer job publishes; a server carries its events to the
+    // other instance (NOTIFY), the embedded database has no other instances to tell: listen to both.
+    if (t.database.kind === 'pglite') second.platform.bus.subscribe(collect)
     at('2026-11-30T09:59:00')
     await runJobs(second)
     assert.deepEqual(await notices(c.id), ['register:warning'])
