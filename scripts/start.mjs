@@ -27,7 +27,11 @@ if (!process.env.WEB_DIST && (!existsSync(built) || statSync(built).mtimeMs < ne
   const r = spawnSync('npm', ['run', 'build', '-w', 'apps/web'], { cwd: root, stdio: 'inherit' })
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
-const server = spawn(process.execPath, [join(root, 'apps/api/bin/civicgrid.mjs'), 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+// glibc gives threads (the import's reader thread, libuv's pool) malloc arenas of their own that
+// keep freed memory: two arenas hold the server's peak during a 1M-row import at 450 MB instead of
+// 537 (docs/BENCHMARKS.md). Set before the server starts, as glibc reads it once; yours wins.
+const env = { MALLOC_ARENA_MAX: '2', ...process.env }
+const server = spawn(process.execPath, [join(root, 'apps/api/bin/civicgrid.mjs'), 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env })
 process.on('SIGTERM', () => server.kill('SIGTERM'))
 process.on('SIGINT', () => {})
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

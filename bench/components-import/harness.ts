@@ -42,9 +42,10 @@ export async function startBenchServer(kind: 'embedded' | 'postgres', dataDir: s
     SECRET_KEY: 'bench-secret-0123456789abcdefghijklmn',
     BODY_LIMIT: String(100 * 1024 * 1024),
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
-    // node/V8 flags and malloc settings for the server process, to compare them (not set by default)
+    // node/V8 flags for the server process, to compare them (none by default); malloc arenas as
+    // `npm start` sets them (2), or BENCH_SERVER_MALLOC_ARENA_MAX (empty: glibc's default, 8 × cores)
     ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-    ...(process.env.BENCH_SERVER_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_SERVER_MALLOC_ARENA_MAX } : {}),
+    ...((process.env.BENCH_SERVER_MALLOC_ARENA_MAX ?? '2') ? { MALLOC_ARENA_MAX: process.env.BENCH_SERVER_MALLOC_ARENA_MAX ?? '2' } : {}),
     ...(db ? { DATABASE_URL: db.url } : {}),
   })
   const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) })
