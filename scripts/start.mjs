@@ -29,7 +29,8 @@ if (!process.env.WEB_DIST && (!existsSync(built) || statSync(built).mtimeMs < ne
 }
 // glibc gives threads (the import's reader thread, libuv's pool) malloc arenas of their own that
 // keep freed memory: two arenas hold the server's peak during a 1M-row import at 450 MB instead of
-// 537 (docs/BENCHMARKS.md). Set before the server starts, as glibc reads it once; yours wins.
+// 537 with PostgreSQL, 615 instead of 731 embedded (docs/BENCHMARKS.md). Set before the server
+// starts, as glibc reads it once; yours wins.
 const env = { MALLOC_ARENA_MAX: '2', ...process.env }
 const server = spawn(process.execPath, [join(root, 'apps/api/bin/civicgrid.mjs'), 'serve', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env })
 process.on('SIGTERM', () => server.kill('SIGTERM'))
