@@ -7,14 +7,13 @@
 //   --profile FILE: a V8 CPU profile of the server during the measured run (FILE-embedded.cpuprofile, FILE-postgres.cpuprofile)
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { readFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import pg from 'pg'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { startServerProcess } from '../../apps/api/src/testing/processes.js'
 import { createServerTestDatabase } from '../../apps/api/src/testing/test-db.js'
 import { territoryImport, TERRITORY } from '../../apps/api/src/testing/territory.js'
+import { backendsCpu, cpuMs } from '../proc-cpu.js'
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -25,29 +24,6 @@ const connections = arg('connections', 50)
 const PASSWORD = 'bench-admin-password'
 const profileArg = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1]! : null
 const dbArg = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : 'both'
-
-/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
-function cpuMs(pid: number, which: 'all' | 'sys' = 'all'): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    // utime and stime, in USER_HZ (100 per second)
-    return ((which === 'sys' ? Number(fields[12]) : Number(fields[11]) + Number(fields[12])) * 1000) / 100
-  } catch {
-    return 0
-  }
-}
-
-/** Per-pid CPU of the PostgreSQL backends serving one database. */
-async function backendsCpu(adminUrl: string, dbName: string): Promise<Map<number, number>> {
-  const c = new pg.Client({ connectionString: adminUrl })
-  await c.connect()
-  try {
-    const r = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [dbName])
-    return new Map(r.rows.map((x) => [x.pid, cpuMs(x.pid)]))
-  } finally {
-    await c.end()
-  }
-}
 
 async function api(base: string, cookie: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) })

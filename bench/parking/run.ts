@@ -23,6 +23,7 @@ import pg from 'pg'
 import { openDatabase, type Database } from '../../apps/api/src/platform/db/database.js'
 import { createServerTestDatabase } from '../../apps/api/src/testing/test-db.js'
 import { communityImport, LOT_POINT, plateNo, spaceList } from '../../apps/api/src/modules/parking/parking.fixtures.js'
+import { cpuMs } from '../proc-cpu.js'
 
 const args = process.argv.slice(2)
 const opt = (name: string, def: string) => {
@@ -52,17 +53,6 @@ interface Server {
   url: string
   pid: number
   stop: () => Promise<void>
-}
-
-/** CPU time (user + system) a process has used, in ms (Linux /proc; 0 when it is gone). */
-function cpuMs(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10 // utime, stime in ticks of 10 ms
-  } catch {
-    return 0
-  }
 }
 
 /** The PostgreSQL backends serving a database (the server's pool). */

@@ -10,7 +10,7 @@
 //   (--rebuild: recompute the rollups first, timed — needed once after a load with --no-stats)
 // --only REGEX: only the requests whose label matches (e.g. --only 'feed|hotspots'); --scopes city,street: only those scopes.
 // Each row also gives the CPU per request of the server process and (PostgreSQL) of the database's backends, from /proc.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -20,6 +20,7 @@ import { seedScale } from '../../apps/api/src/modules/demo/index.js'
 import { rebuildStats } from '../../apps/api/src/modules/stats/index.js'
 import { startServerProcess } from '../../apps/api/src/testing/processes.js'
 import { createServerTestDatabase } from '../../apps/api/src/testing/test-db.js'
+import { backendsCpu, cpuMs } from '../proc-cpu.js'
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -92,34 +93,14 @@ const login = async (username: string) => {
 }
 const admin = await login('admin')
 
-/** CPU time (user + system) a process has used so far, in ms; 0 when it is gone. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
-  } catch {
-    return 0
-  }
-}
 const dbName = databaseUrl ? new URL(databaseUrl).pathname.slice(1) : null
 /** CPU so far of the database's backends (PostgreSQL), per pid. */
-async function backendsCpu(): Promise<Map<number, number>> {
-  if (!databaseUrl || !dbName) return new Map()
-  const pg = (await import('pg')).default
-  const c = new pg.Client({ connectionString: databaseUrl })
-  await c.connect()
-  try {
-    const r = await c.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName])
-    return new Map(r.rows.map((x) => [x.pid, cpuMs(x.pid)]))
-  } finally {
-    await c.end()
-  }
-}
+const backendsCpuNow = async () => (databaseUrl && dbName ? backendsCpu(databaseUrl, dbName) : new Map<number, number>())
 
 async function measure(label: string, path: string) {
   const latencies: number[] = []
   const server0 = cpuMs(server.child.pid!)
-  const backends0 = await backendsCpu()
+  const backends0 = await backendsCpuNow()
   const until = performance.now() + seconds * 1000
   await Promise.all(
     Array.from({ length: connections }, async () => {
@@ -134,7 +115,7 @@ async function measure(label: string, path: string) {
   )
   const serverCpu = cpuMs(server.child.pid!) - server0
   let dbCpu = 0
-  for (const [pid, ms] of await backendsCpu()) dbCpu += ms - (backends0.get(pid) ?? 0)
+  for (const [pid, ms] of await backendsCpuNow()) dbCpu += ms - (backends0.get(pid) ?? 0)
   latencies.sort((a, b) => a - b)
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(1)
   const perOp = (ms: number) => (ms / latencies.length).toFixed(1)
