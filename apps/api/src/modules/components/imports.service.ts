@@ -587,12 +587,8 @@ export async function getImport(p: Platform, opts: { caller: AuthUser; importId:
   const live = liveOf(p).get(opts.importId)
   if (live) {
     const view = toImportView(live.row)
-    view.status = live.status
-    view.progress = { rowsRead: live.rowsRead, bytesRead: live.bytes, fraction: view.fileSize ? Math.min(1, live.bytes / view.fileSize) : null }
-    view.rowsValid = live.rowsValid
-    view.rowsInvalid = live.rowsInvalid
-    view.created = live.rowsApplied
-    return view
+    const progress = { rowsRead: live.rowsRead, bytesRead: live.bytes, fraction: view.fileSize ? Math.min(1, live.bytes / view.fileSize) : null }
+    return { ...view, status: live.status, progress, rowsValid: live.rowsValid, rowsInvalid: live.rowsInvalid, created: live.rowsApplied }
   }
   const row = await irepo.findImport(p.db, opts.importId)
   if (!row) throw notFound('Import')

@@ -185,11 +185,10 @@ interface Shared<T> {
 }
 const sharedValues = new WeakMap<Platform, Map<string, Shared<unknown>>>()
 function sharedValue<T>(p: Platform, key: string, freshMs: number, compute: () => Promise<T>): Promise<T> {
-  if (!sharedValues.has(p)) sharedValues.set(p, new Map())
-  const cache = sharedValues.get(p)!
-  let e = cache.get(key) as Shared<T> | undefined
-  if (!e) cache.set(key, (e = { at: 0, value: undefined, pending: null }))
-  const entry = e
+  let cache = sharedValues.get(p)
+  if (!cache) sharedValues.set(p, (cache = new Map()))
+  const entry = (cache.get(key) ?? { at: 0, value: undefined, pending: null }) as Shared<T>
+  cache.set(key, entry)
   if (Date.now() - entry.at >= freshMs && !entry.pending) {
     entry.pending = compute()
       .then((value) => {
